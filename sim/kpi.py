@@ -1,0 +1,234 @@
+"""The KPI catalogue and the pure functions that compute KPIs from a replication's records.
+
+Every KPI covers the measured period only: from the end of the warm-up to the horizon. Money is
+in the scenario's currency unit; totals are over the measured period.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pandas as pd
+
+from sim.model import ReplicationResult
+from sim.records import SENSOR_KINDS
+from sim.scenario import Scenario
+
+HOURS_PER_YEAR = 8760.0
+
+
+@dataclass(frozen=True)
+class Kpi:
+    name: str
+    unit: str
+    definition: str
+    compute: Callable[[ReplicationResult, Scenario], float]
+    better: str = "higher"  # or "lower"; "none" where neither is better
+
+    def __call__(self, result: ReplicationResult, scenario: Scenario) -> float:
+        return float(self.compute(result, scenario))
+
+
+def _stores(result: ReplicationResult) -> pd.DataFrame:
+    return result.flows[result.flows.role == "store"]
+
+
+def _ratio(numerator: float, denominator: float) -> float:
+    return numerator / denominator if denominator else float("nan")
+
+
+def _unit_costs(scenario: Scenario, skus: pd.Series) -> pd.Series:
+    cost = {p.sku: p.unit_cost for p in scenario.products}
+    return skus.map(cost)
+
+
+def _measured_hours(scenario: Scenario) -> float:
+    return scenario.run.horizon - scenario.run.warmup
+
+
+def fill_rate(r: ReplicationResult, s: Scenario) -> float:
+    f = _stores(r)
+    return 100 * (1 - _ratio(f.lost.sum() + f.backordered.sum(), f.demand.sum()))
+
+
+def order_fill_rate(r: ReplicationResult, s: Scenario) -> float:
+    f = _stores(r)
+    return 100 * _ratio(f.customers_served.sum(), f.customers.sum())
+
+
+def holding_cost(r: ReplicationResult, s: Scenario) -> float:
+    f = r.flows
+    rate = f.sku.map({p.sku: p.holding_rate_per_year * p.unit_cost for p in s.products})
+    return float((f.on_hand_hours * rate).sum() / HOURS_PER_YEAR)
+
+
+def transport_cost(r: ReplicationResult, s: Scenario) -> float:
+    t = r.trucks
+    return float((t.km * t.cost_per_km + t.hours * t.cost_per_hour).sum())
+
+
+def maintenance_cost(r: ReplicationResult, s: Scenario) -> float:
+    return float(r.trucks.repair_cost.sum() + r.trucks.tow_cost.sum())
+
+
+def spoiled_units(r: ReplicationResult, s: Scenario) -> float:
+    return float(r.flows.spoiled.sum() + r.trucks.spoiled_units.sum())
+
+
+def spoilage_cost(r: ReplicationResult, s: Scenario) -> float:
+    f = r.flows
+    in_stock = (f.spoiled * _unit_costs(s, f.sku)).sum()
+    cold_cost = next((p.unit_cost for p in s.products if p.cold_chain), 0.0)
+    return float(in_stock + r.trucks.spoiled_units.sum() * cold_cost)
+
+
+def lost_sales_cost(r: ReplicationResult, s: Scenario) -> float:
+    f = _stores(r)
+    margin = f.sku.map({p.sku: p.price - p.unit_cost for p in s.products})
+    return float((f.lost * (margin + s.costs.lost_sale_per_unit)).sum())
+
+
+def ordering_cost(r: ReplicationResult, s: Scenario) -> float:
+    f = r.flows
+    per_order = f.role.map({"store": s.costs.store_order, "warehouse": s.costs.warehouse_order})
+    return float((f.orders * per_order).sum())
+
+
+def message_cost(r: ReplicationResult, s: Scenario) -> float:
+    prices = {
+        "shelf_read": s.sensors.shelf,
+        "dock_scan": s.sensors.dock_door,
+        "gps": s.sensors.gps,
+        "reefer_temperature": s.sensors.reefer_temperature,
+        "engine_health": s.sensors.engine_health,
+    }
+    total = sum(r.messages[k] * spec.cost_per_message for k, spec in prices.items() if spec)
+    tracking = s.sensors.order_tracking
+    if tracking:
+        lifecycle = ("order_placed", "order_shipped", "order_delivered")
+        total += sum(r.messages[k] for k in lifecycle) * tracking.cost_per_message
+    return float(total)
+
+
+def total_cost(r: ReplicationResult, s: Scenario) -> float:
+    backorder = _stores(r).backorder_hours.sum() / 24 * s.costs.backorder_per_unit_day
+    downtime = r.trucks.downtime_hours.sum() * s.costs.downtime_per_hour
+    return float(
+        holding_cost(r, s)
+        + transport_cost(r, s)
+        + maintenance_cost(r, s)
+        + downtime
+        + spoilage_cost(r, s)
+        + lost_sales_cost(r, s)
+        + backorder
+        + ordering_cost(r, s)
+        + message_cost(r, s)
+    )
+
+
+CATALOGUE: tuple[Kpi, ...] = (
+    Kpi("fill_rate", "%", "store units sold on demand / store units demanded", fill_rate),
+    Kpi(
+        "order_fill_rate",
+        "%",
+        "store customers served in full on arrival / store customers",
+        order_fill_rate,
+    ),
+    Kpi(
+        "lost_sales",
+        "units",
+        "store units demanded and not sold (lost-sales mode)",
+        lambda r, s: _stores(r).lost.sum(),
+        "lower",
+    ),
+    Kpi(
+        "backorders",
+        "units",
+        "store units demanded when out of stock and owed (backorder mode)",
+        lambda r, s: _stores(r).backordered.sum(),
+        "lower",
+    ),
+    Kpi(
+        "stockout_hours",
+        "h",
+        "mean over store-SKUs of the hours with nothing on the shelf",
+        lambda r, s: _stores(r).stockout_hours.mean(),
+        "lower",
+    ),
+    Kpi(
+        "avg_on_hand",
+        "units",
+        "time-average units on hand, summed over stores and warehouses",
+        lambda r, s: r.flows.on_hand_hours.sum() / _measured_hours(s),
+        "none",
+    ),
+    Kpi(
+        "holding_cost",
+        "money",
+        "sum of on-hand unit-hours x unit cost x holding rate per year / 8760",
+        holding_cost,
+        "lower",
+    ),
+    Kpi(
+        "record_inaccuracy",
+        "units",
+        "time-average |recorded - true on hand|, mean over store-SKUs",
+        lambda r, s: _stores(r).record_error_hours.mean() / _measured_hours(s),
+        "lower",
+    ),
+    Kpi("store_orders", "orders", "replenishment orders placed by stores", lambda r, s: _stores(r).orders.sum(), "none"),
+    Kpi("km", "km", "km driven by the fleet", lambda r, s: r.trucks.km.sum(), "lower"),
+    Kpi(
+        "truck_hours",
+        "h",
+        "truck hours from dock request to return home, summed over trucks",
+        lambda r, s: r.trucks.hours.sum(),
+        "lower",
+    ),
+    Kpi("transport_cost", "money", "km x cost per km + truck hours x cost per hour", transport_cost, "lower"),
+    Kpi("co2", "kg", "km x CO2 per km of each truck", lambda r, s: (r.trucks.km * r.trucks.co2_kg_per_km).sum(), "lower"),
+    Kpi("breakdowns", "count", "truck failures on the road", lambda r, s: r.trucks.breakdowns.sum(), "lower"),
+    Kpi(
+        "downtime",
+        "h",
+        "hours trucks stood broken down awaiting and under repair",
+        lambda r, s: r.trucks.downtime_hours.sum(),
+        "lower",
+    ),
+    Kpi("maintenance_cost", "money", "repair plus towing cost of breakdowns", maintenance_cost, "lower"),
+    Kpi(
+        "spoiled_units",
+        "units",
+        "units expired on shelves and in warehouses plus cold-chain units spoiled in transit",
+        spoiled_units,
+        "lower",
+    ),
+    Kpi(
+        "sensor_messages",
+        "count",
+        "messages emitted by shelf, dock-door, GPS, reefer and engine sensors",
+        lambda r, s: sum(r.messages[k] for k in SENSOR_KINDS),
+        "none",
+    ),
+    Kpi("message_cost", "money", "sensor and order-tracking messages x cost per message", message_cost, "lower"),
+    Kpi(
+        "total_cost",
+        "money",
+        "holding + transport + maintenance + downtime + spoilage (at unit cost) + lost margin "
+        "and goodwill + backorder + ordering + message cost",
+        total_cost,
+        "lower",
+    ),
+)
+BY_NAME = {kpi.name: kpi for kpi in CATALOGUE}
+
+
+def compute_kpis(result: ReplicationResult, scenario: Scenario) -> dict[str, float]:
+    return {kpi.name: kpi(result, scenario) for kpi in CATALOGUE}
+
+
+def catalogue_table() -> pd.DataFrame:
+    return pd.DataFrame(
+        [{"kpi": k.name, "unit": k.unit, "better": k.better, "definition": k.definition} for k in CATALOGUE]
+    )

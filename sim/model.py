@@ -1,0 +1,292 @@
+"""The one wiring point: scenario and plan in, a ready SimPy world out, then run and harvest."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import simpy
+
+from sim.distributions import Sampler
+from sim.iot.twin import Twin
+from sim.network import Traffic
+from sim.plan import Plan, resolve_plan
+from sim.policies.replenishment import make_policy
+from sim.policies.visibility import make_visibility
+from sim.records import SENSOR_KINDS, EventLog, TimeSeries
+from sim.rng import Streams
+from sim.scenario import Scenario, hourly_rate_profile, match
+from sim.world.demand import CustomerStream
+from sim.world.stock import FLOW_FIELDS, StockPoint
+from sim.world.store import ReadSource, Shelf, ShrinkSource, call_at
+from sim.world.truck import TRUCK_FIELDS, Truck
+from sim.world.warehouse import Warehouse, WarehouseStock
+
+LEVEL_FIELDS = ("on_hand_hours", "record_error_hours", "stockout_hours", "backorder_hours")
+
+
+@dataclass
+class ReplicationResult:
+    """What one replication leaves behind: flow and fleet tables after the warm-up."""
+
+    replication: int
+    flows: pd.DataFrame
+    trucks: pd.DataFrame
+    messages: dict[str, int]
+    sim_events: int
+    event_rows: int
+    wall_seconds: float
+    timeseries: Any = None
+
+
+class Model:
+    def __init__(
+        self,
+        scenario: Scenario,
+        replication: int,
+        plan: Plan | None = None,
+        events_path: Path | None = None,
+        record: bool = True,
+    ) -> None:
+        if plan is None:
+            plan, problems = resolve_plan(scenario)
+            assert plan is not None, problems
+        self.scenario = scenario
+        self.plan = plan
+        self.replication = replication
+        run = scenario.run
+        self.horizon = run.horizon
+        self.warmup = run.warmup
+        self.env = env = simpy.Environment()
+        self.streams = streams = Streams(run.seed, replication)
+        self.log = log = EventLog(events_path, replication, enabled=record and scenario.recording.events)
+        self.timeseries = TimeSeries(record, scenario.recording.timeseries_interval)
+        self.twin = twin = Twin()
+        congestion = scenario.network.congestion
+        self.traffic = Traffic(
+            plan.network, congestion.hourly, congestion.noise.build(), scenario.network.incidents, streams, self.horizon
+        )
+        products = {p.sku: p for p in scenario.products}
+        self.visibility = visibility = make_visibility(scenario.visibility)
+        sensors = scenario.sensors
+
+        # Warehouses and their supply.
+        self.warehouses: dict[str, Warehouse] = {}
+        wh_spec = scenario.warehouses
+        for name, skus in plan.warehouse_skus.items():
+            warehouse = Warehouse(
+                env,
+                name,
+                wh_spec.docks,
+                Sampler(wh_spec.picking_time.build(), streams.generator(f"picking/{name}")),
+                Sampler(wh_spec.loading_time.build(), streams.generator(f"loading/{name}")),
+                log,
+                track_orders=sensors.order_tracking is not None,
+            )
+            for sku in skus:
+                spec, initial = plan.policies[(name, sku)]
+                policy = make_policy(spec)
+                start = policy.initial_stock() if initial is None else initial
+                stock = WarehouseStock(
+                    name,
+                    sku,
+                    start,
+                    twin.record(name, sku, start),
+                    products[sku].shelf_life,
+                    self.timeseries,
+                    policy=policy,
+                    lead_time=Sampler(scenario.suppliers.lead_time.build(), streams.generator(f"leadtime/{name}/{sku}")),
+                )
+                warehouse.add_stock(stock, products[sku].cold_chain, products[sku].weight_kg)
+            self.warehouses[name] = warehouse
+
+        # Store shelves.
+        profile = hourly_rate_profile(scenario.demand)
+        backorder = scenario.demand.unmet == "backorder"
+        shrink = scenario.stores.shrinkage
+        shelf_sensor = sensors.shelf if visibility.shelf_reads else None
+        self.shelves: list[Shelf] = []
+        for store, skus in plan.store_skus.items():
+            warehouse = self.warehouses[plan.store_warehouse[store]]
+            for sku in skus:
+                stream = next(s for s in reversed(scenario.demand.streams) if s.sku == sku and match(s.stores, [store]))
+                promotions = [
+                    (p.start, p.end, p.uplift)
+                    for p in scenario.demand.promotions
+                    if p.sku == sku and match(p.stores, [store])
+                ]
+                spec, initial = plan.policies[(store, sku)]
+                policy = make_policy(spec)
+                start = policy.initial_stock() if initial is None else initial
+                key = f"{store}/{sku}"
+                shelf = Shelf(
+                    env,
+                    store,
+                    sku,
+                    start,
+                    twin.record(store, sku, start),
+                    products[sku].shelf_life,
+                    self.timeseries,
+                    policy,
+                    CustomerStream(
+                        stream.customers_per_day,
+                        profile,
+                        promotions,
+                        stream.quantity.build(),
+                        streams.generator(f"demand/{key}"),
+                    ),
+                    ShrinkSource(shrink.events_per_day / 24, shrink.quantity.build(), streams.generator(f"shrink/{key}"))
+                    if shrink
+                    else None,
+                    ReadSource(
+                        shelf_sensor.interval,
+                        shelf_sensor.read_rate,
+                        shelf_sensor.noise_sd,
+                        shelf_sensor.latency.build(),
+                        shelf_sensor.loss,
+                        streams.generator(f"shelfread/{key}"),
+                        log.code(f"shelf:{key}"),
+                    )
+                    if shelf_sensor
+                    else None,
+                    log,
+                    backorder,
+                    self.horizon,
+                )
+                shelf.order_fn = warehouse.receive_order  # type: ignore[assignment]
+                self.shelves.append(shelf)
+
+        # Fleet.
+        unloading = scenario.stores.unloading_time.build()
+        self.trucks: list[Truck] = []
+        width = max(2, len(str(len(plan.trucks))))
+        for number, (home, group_index) in enumerate(plan.trucks, start=1):
+            if home not in self.warehouses:
+                continue  # a warehouse that supplies no store keeps its trucks parked
+            name = f"T{number:0{width}d}"
+            truck = Truck(
+                env,
+                name,
+                self.warehouses[home],
+                scenario.fleet[group_index],
+                plan.network,
+                self.traffic,
+                streams,
+                log,
+                sensors,
+                products,
+                Sampler(unloading, streams.generator(f"unloading/{name}")),
+            )
+            self.trucks.append(truck)
+
+        self._snapshot: dict[str, Any] | None = None
+
+    # -- phases ----------------------------------------------------------------------------
+
+    def _stock_points(self) -> list[tuple[str, StockPoint]]:
+        points: list[tuple[str, StockPoint]] = [("store", shelf) for shelf in self.shelves]
+        for warehouse in self.warehouses.values():
+            points += [("warehouse", stock) for stock in warehouse.stock.values()]
+        return points
+
+    def _advance_all(self) -> None:
+        for shelf in self.shelves:
+            shelf.advance()
+        for warehouse in self.warehouses.values():
+            warehouse.advance_all()
+
+    def _take_snapshot(self) -> None:
+        self._advance_all()
+        self._snapshot = {
+            "flows": [point.flows() for _, point in self._stock_points()],
+            "trucks": [truck.counters() for truck in self.trucks],
+            "messages": list(self.log.counts),
+        }
+
+    def _counts(self) -> None:
+        interval = self.visibility.count_interval
+        if interval is None:
+            return
+        source = self.log.code("count")
+
+        def count_all() -> None:
+            for shelf in self.shelves:
+                shelf.count(source)
+            call_at(self.env, self.env.now + interval, count_all)
+
+        call_at(self.env, interval, count_all)
+
+    def run(self) -> ReplicationResult:
+        started = time.perf_counter()
+        env = self.env
+        for warehouse in self.warehouses.values():
+            warehouse.start()
+        for shelf in self.shelves:
+            shelf.start()
+        for truck in self.trucks:
+            env.process(truck.run())
+        self._counts()
+        if self.warmup > 0:
+            call_at(env, self.warmup, self._take_snapshot)
+        env.run(until=self.horizon)
+        self._advance_all()
+        if self._snapshot is None:
+            self._take_snapshot_zero()
+        self.log.close()
+        return self._harvest(time.perf_counter() - started)
+
+    def _take_snapshot_zero(self) -> None:
+        self._snapshot = {
+            "flows": [dict.fromkeys(FLOW_FIELDS, 0.0) for _ in self._stock_points()],
+            "trucks": [dict.fromkeys(TRUCK_FIELDS, 0.0) for _ in self.trucks],
+            "messages": [0] * len(self.log.counts),
+        }
+
+    def _harvest(self, wall: float) -> ReplicationResult:
+        assert self._snapshot is not None
+        rows = []
+        for (role, point), before in zip(self._stock_points(), self._snapshot["flows"], strict=True):
+            after = point.flows()
+            row: dict[str, Any] = {"location": point.location, "sku": point.sku, "role": role}
+            for name in FLOW_FIELDS:
+                row[name] = after[name] - before[name] if name != "initial" else after[name]
+                row[f"total_{name}"] = after[name]
+            row["on_hand_end"] = point.on_hand
+            row["record_end"] = point.record.on_hand
+            row["backlog_end"] = point.backlog
+            rows.append(row)
+        flows = pd.DataFrame(rows)
+        truck_rows = []
+        for truck, before in zip(self.trucks, self._snapshot["trucks"], strict=True):
+            after = truck.counters()
+            group = truck.group
+            row = {"truck": truck.name, "home": truck.home.name, "refrigerated": truck.refrigerated}
+            row.update({name: after[name] - before[name] for name in TRUCK_FIELDS})
+            row["cost_per_km"] = group.cost_per_km
+            row["cost_per_hour"] = group.cost_per_hour
+            row["co2_kg_per_km"] = group.co2_kg_per_km
+            truck_rows.append(row)
+        trucks = pd.DataFrame(truck_rows)
+        counts = self.log.message_counts()
+        messages = {
+            kind: counts[kind] - before
+            for kind, before in zip(counts, self._snapshot["messages"], strict=True)
+        }
+        sim_events = next(self.env._eid)  # type: ignore[attr-defined]  # SimPy's own event counter
+        return ReplicationResult(
+            replication=self.replication,
+            flows=flows,
+            trucks=trucks,
+            messages=messages,
+            sim_events=sim_events,
+            event_rows=self.log.rows_written,
+            wall_seconds=wall,
+            timeseries=self.timeseries.table(self.replication) if self.timeseries.enabled else None,
+        )
+
+
+def sensor_message_count(messages: dict[str, int]) -> int:
+    return sum(messages[kind] for kind in SENSOR_KINDS)

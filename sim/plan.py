@@ -1,0 +1,193 @@
+"""Who supplies whom, which policy runs where: resolved once from a validated scenario.
+
+``resolve_plan`` also finds every reference that does not hold (a node or SKU that does not
+exist, a store with no road to its warehouse, a (store, SKU) with demand and no policy, ...), so
+the loader can report them all with their key paths before anything is simulated.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from sim.network import Network, build_network
+from sim.scenario import InventoryRule, PolicySpec, Scenario, match
+
+Problems = list[tuple[str, str]]
+
+
+@dataclass
+class Plan:
+    network: Network
+    stores: list[str]
+    warehouses: list[str]
+    suppliers: list[str]
+    store_warehouse: dict[str, str] = field(default_factory=dict)
+    warehouse_supplier: dict[str, str] = field(default_factory=dict)
+    # (location, sku) -> (policy, initial stock); the locations that stock each SKU
+    policies: dict[tuple[str, str], tuple[PolicySpec, int | None]] = field(default_factory=dict)
+    store_skus: dict[str, list[str]] = field(default_factory=dict)
+    warehouse_skus: dict[str, list[str]] = field(default_factory=dict)
+    trucks: list[tuple[str, int]] = field(default_factory=list)  # (home, fleet group index)
+
+
+def _listing(names: list[str]) -> str:
+    return ", ".join(names[:6]) + (", ..." if len(names) > 6 else "")
+
+
+def _check_explicit_network(scenario: Scenario) -> Problems:
+    problems: Problems = []
+    spec = scenario.network
+    seen: set[str] = set()
+    for i, node in enumerate(spec.nodes or []):
+        if node.id in seen:
+            problems.append((f"network.nodes[{i}].id", f"node {node.id!r} is defined twice"))
+        seen.add(node.id)
+    for i, road in enumerate(spec.roads or []):
+        for key, name in (("from", road.source), ("to", road.target)):
+            if name not in seen:
+                problems.append(
+                    (f"network.roads[{i}].{key}", f"no node {name!r}; nodes are {_listing(sorted(seen))}")
+                )
+    return problems
+
+
+def _nearest(network: Network, source: str, candidates: list[str], to_source: bool) -> str | None:
+    """The candidate with the shortest free-flow round trip, or None if none is reachable."""
+    best, best_time = None, math.inf
+    for candidate in candidates:
+        there = network.free_time(candidate, source) if to_source else 0.0
+        back = network.free_time(source, candidate)
+        total = there + back
+        if total < best_time:
+            best, best_time = candidate, total
+    return best
+
+
+def resolve_plan(scenario: Scenario) -> tuple[Plan | None, Problems]:
+    problems = _check_explicit_network(scenario) if scenario.network.generate is None else []
+    if problems:
+        return None, problems
+    network = build_network(scenario.network)
+    plan = Plan(
+        network=network,
+        stores=network.nodes_of_kind("store"),
+        warehouses=network.nodes_of_kind("warehouse"),
+        suppliers=network.nodes_of_kind("supplier"),
+    )
+    if not plan.stores:
+        problems.append(("network", "the network has no store"))
+    if not plan.warehouses:
+        problems.append(("network", "the network has no warehouse"))
+    if not plan.suppliers:
+        problems.append(("network", "the network has no supplier"))
+    if problems:
+        return None, problems
+
+    skus = [p.sku for p in scenario.products]
+    for i, sku in enumerate(skus):
+        if skus.index(sku) != i:
+            problems.append((f"products[{i}].sku", f"SKU {sku!r} is defined twice"))
+
+    def check_sku(path: str, sku: str) -> bool:
+        if sku not in skus:
+            problems.append((path, f"no product with SKU {sku!r}; SKUs are {_listing(skus)}"))
+            return False
+        return True
+
+    def check_stores(path: str, patterns: list[str]) -> list[str]:
+        found = match(patterns, plan.stores)
+        if not found:
+            problems.append((path, f"{patterns} matches no store; stores are {_listing(plan.stores)}"))
+        return found
+
+    store_skus: dict[str, list[str]] = {store: [] for store in plan.stores}
+    for i, stream in enumerate(scenario.demand.streams):
+        ok = check_sku(f"demand.streams[{i}].sku", stream.sku)
+        for store in check_stores(f"demand.streams[{i}].stores", stream.stores):
+            if ok and stream.sku not in store_skus[store]:
+                store_skus[store].append(stream.sku)
+    for i, promo in enumerate(scenario.demand.promotions):
+        check_sku(f"demand.promotions[{i}].sku", promo.sku)
+        check_stores(f"demand.promotions[{i}].stores", promo.stores)
+        if promo.start >= scenario.run.horizon:
+            problems.append((f"demand.promotions[{i}].start", "starts after the horizon"))
+    plan.store_skus = {s: sorted(k, key=skus.index) for s, k in store_skus.items() if k}
+
+    # Supply: explicit where given, otherwise the nearest by free-flow round trip.
+    for key, target in scenario.supply.items():
+        path = f"supply.{key}"
+        if key in plan.stores:
+            if target not in plan.warehouses:
+                problems.append((path, f"a store is supplied by a warehouse; {target!r} is not one"))
+        elif key in plan.warehouses:
+            if target not in plan.suppliers:
+                problems.append((path, f"a warehouse is supplied by a supplier; {target!r} is not one"))
+        else:
+            problems.append((path, f"{key!r} is neither a store nor a warehouse of the network"))
+    if problems:
+        return None, problems
+    for store in plan.store_skus:
+        explicit = scenario.supply.get(store)
+        if explicit is not None:
+            if not math.isfinite(network.free_time(explicit, store)) or not math.isfinite(
+                network.free_time(store, explicit)
+            ):
+                problems.append((f"supply.{store}", f"no road path between {explicit} and {store}"))
+                continue
+            plan.store_warehouse[store] = explicit
+        else:
+            nearest = _nearest(network, store, plan.warehouses, to_source=True)
+            if nearest is None:
+                problems.append(("network", f"store {store} has no road path to and from any warehouse"))
+                continue
+            plan.store_warehouse[store] = nearest
+    serving = sorted(set(plan.store_warehouse.values()), key=plan.warehouses.index)
+    for warehouse in serving:
+        plan.warehouse_supplier[warehouse] = scenario.supply.get(warehouse) or (
+            _nearest(network, warehouse, plan.suppliers, to_source=False) or plan.suppliers[0]
+        )
+        wanted = {sku for s, w in plan.store_warehouse.items() if w == warehouse for sku in plan.store_skus[s]}
+        plan.warehouse_skus[warehouse] = [sku for sku in skus if sku in wanted]
+
+    # Policies: later rules override earlier ones.
+    rules: list[InventoryRule] = list(scenario.inventory)
+    locations = plan.stores + plan.warehouses
+    for i, rule in enumerate(rules):
+        if not match(rule.locations, locations):
+            problems.append(
+                (f"inventory[{i}].locations", f"{rule.locations} matches no store or warehouse")
+            )
+        if not match(rule.skus, skus):
+            problems.append((f"inventory[{i}].skus", f"{rule.skus} matches no SKU; SKUs are {_listing(skus)}"))
+        for location in match(rule.locations, locations):
+            for sku in match(rule.skus, skus):
+                plan.policies[(location, sku)] = (rule.policy, rule.initial)
+    needed = [(s, k) for s, ks in plan.store_skus.items() for k in ks]
+    needed += [(w, k) for w, ks in plan.warehouse_skus.items() for k in ks]
+    for location, sku in needed:
+        if (location, sku) not in plan.policies:
+            problems.append(("inventory", f"no rule gives {location} a policy for SKU {sku}"))
+
+    # Fleet: every serving warehouse needs trucks, and a refrigerated one for cold SKUs.
+    for g, group in enumerate(scenario.fleet):
+        homes = match(group.home, plan.warehouses)
+        if not homes:
+            problems.append((f"fleet[{g}].home", f"{group.home} matches no warehouse"))
+        plan.trucks += [(home, g) for home in homes for _ in range(group.count)]
+    cold = {p.sku for p in scenario.products if p.cold_chain}
+    for warehouse in serving:
+        groups = [scenario.fleet[g] for home, g in plan.trucks if home == warehouse]
+        if not groups:
+            problems.append(("fleet", f"warehouse {warehouse} supplies stores but has no truck"))
+        elif cold & set(plan.warehouse_skus[warehouse]) and not any(t.refrigerated for t in groups):
+            problems.append(
+                ("fleet", f"warehouse {warehouse} ships cold-chain SKUs but has no refrigerated truck")
+            )
+    if scenario.visibility.kind == "realtime" and scenario.sensors.shelf is None:
+        problems.append(("visibility", "realtime visibility needs sensors.shelf"))
+    return (None, problems) if problems else (plan, [])
+
+
+def check_references(scenario: Scenario) -> Problems:
+    return resolve_plan(scenario)[1]

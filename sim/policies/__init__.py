@@ -1,0 +1,1 @@
+"""Policies: decisions made from the twin only."""

@@ -1,0 +1,249 @@
+"""Columnar record buffers: the sensor event log and the sampled stock time series.
+
+No object per record: one list per column, flushed to a zstd Parquet file in chunks so that
+memory does not grow with the log. Message counts per kind are kept even when recording is off,
+because the KPIs need them.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+EVENT_KINDS = (
+    "shelf_read",
+    "count",
+    "dock_scan",
+    "gps",
+    "reefer_temperature",
+    "engine_health",
+    "order_placed",
+    "order_shipped",
+    "order_delivered",
+    "supplier_order",
+    "supplier_receipt",
+    "breakdown",
+    "repair",
+    "spoiled_in_transit",
+)
+KIND = {name: code for code, name in enumerate(EVENT_KINDS)}
+# The kinds that are sensor messages (priced per message); the rest are business transactions.
+SENSOR_KINDS = ("shelf_read", "dock_scan", "gps", "reefer_temperature", "engine_health")
+
+EVENT_SCHEMA = pa.schema(
+    [
+        ("replication", pa.int32()),
+        ("t_event", pa.float64()),
+        ("t_received", pa.float64()),
+        ("kind", pa.string()),
+        ("source", pa.string()),
+        ("entity", pa.string()),
+        ("sku", pa.string()),
+        ("value", pa.float64()),
+        ("x", pa.float64()),
+        ("y", pa.float64()),
+    ]
+)
+NAN = math.nan
+
+
+class EventLog:
+    """The event log of one replication. ``add`` for single events, ``add_many`` for vectors."""
+
+    def __init__(
+        self, path: Path | None, replication: int, enabled: bool = True, chunk_rows: int = 200_000
+    ) -> None:
+        self.path = path
+        self.replication = replication
+        self.enabled = enabled and path is not None
+        self.chunk_rows = chunk_rows
+        self.counts = [0] * len(EVENT_KINDS)
+        self._names: dict[str, int] = {"": 0}
+        self._scalar: list[list[float]] = [[] for _ in range(7)]
+        self._vectors: list[tuple[np.ndarray, ...]] = []
+        self._pending = 0
+        self._writer: pq.ParquetWriter | None = None
+        self.rows_written = 0
+
+    def code(self, name: str) -> int:
+        """The integer code of an entity, source or SKU name (interned once)."""
+        found = self._names.get(name)
+        if found is None:
+            found = self._names[name] = len(self._names)
+        return found
+
+    def add(
+        self,
+        kind: int,
+        t_event: float,
+        t_received: float,
+        source: int,
+        entity: int,
+        sku: int,
+        value: float,
+        x: float = NAN,
+        y: float = NAN,
+    ) -> None:
+        self.counts[kind] += 1
+        if not self.enabled:
+            return
+        cols = self._scalar
+        cols[0].append(t_event)
+        cols[1].append(t_received)
+        cols[2].append(kind)
+        cols[3].append(source)
+        cols[4].append(entity)
+        cols[5].append(sku)
+        cols[6].append(value)
+        if x == x:  # positions are rare among single events; keep them aside
+            self._vectors.append(
+                (
+                    np.array([t_event]),
+                    np.array([t_received]),
+                    np.array([kind]),
+                    np.array([source]),
+                    np.array([entity]),
+                    np.array([sku]),
+                    np.array([value]),
+                    np.array([x]),
+                    np.array([y]),
+                )
+            )
+            for col in cols:
+                col.pop()
+        self._pending += 1
+        if self._pending >= self.chunk_rows:
+            self.flush()
+
+    def add_many(
+        self,
+        kind: int,
+        t_event: np.ndarray,
+        t_received: np.ndarray,
+        source: int,
+        entity: int,
+        sku: int,
+        value: np.ndarray,
+        x: np.ndarray | None = None,
+        y: np.ndarray | None = None,
+    ) -> None:
+        n = len(t_event)
+        self.counts[kind] += n
+        if not self.enabled or n == 0:
+            return
+        nan = np.full(n, NAN)
+        self._vectors.append(
+            (
+                t_event,
+                t_received,
+                np.full(n, kind),
+                np.full(n, source),
+                np.full(n, entity),
+                np.full(n, sku),
+                value,
+                nan if x is None else x,
+                nan if y is None else y,
+            )
+        )
+        self._pending += n
+        if self._pending >= self.chunk_rows:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.enabled or self._pending == 0:
+            return
+        cols = self._scalar
+        n = len(cols[0])
+        parts = [
+            (
+                np.asarray(cols[0], dtype=float),
+                np.asarray(cols[1], dtype=float),
+                np.asarray(cols[2], dtype=np.int64),
+                np.asarray(cols[3], dtype=np.int64),
+                np.asarray(cols[4], dtype=np.int64),
+                np.asarray(cols[5], dtype=np.int64),
+                np.asarray(cols[6], dtype=float),
+                np.full(n, NAN),
+                np.full(n, NAN),
+            ),
+            *self._vectors,
+        ]
+        merged = [np.concatenate([p[i] for p in parts]) for i in range(9)]
+        names = pa.array(list(self._names))
+        kinds = pa.array(list(EVENT_KINDS))
+
+        def decode(codes: np.ndarray, dictionary: pa.Array) -> pa.Array:
+            array = pa.DictionaryArray.from_arrays(pa.array(codes, pa.int32()), dictionary)
+            return array.dictionary_decode()
+
+        rows = len(merged[0])
+        table = pa.Table.from_arrays(
+            [
+                pa.array(np.full(rows, self.replication, dtype=np.int32)),
+                pa.array(merged[0]),
+                pa.array(merged[1]),
+                decode(merged[2], kinds),
+                decode(merged[3], names),
+                decode(merged[4], names),
+                decode(merged[5], names),
+                pa.array(merged[6]),
+                pa.array(merged[7]),
+                pa.array(merged[8]),
+            ],
+            schema=EVENT_SCHEMA,
+        )
+        if self._writer is None:
+            assert self.path is not None
+            self._writer = pq.ParquetWriter(self.path, EVENT_SCHEMA, compression="zstd")
+        self._writer.write_table(table)
+        self.rows_written += rows
+        self._scalar = [[] for _ in range(7)]
+        self._vectors = []
+        self._pending = 0
+
+    def close(self) -> None:
+        self.flush()
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+        elif self.enabled and self.path is not None:
+            pq.write_table(EVENT_SCHEMA.empty_table(), self.path, compression="zstd")
+
+    def message_counts(self) -> dict[str, int]:
+        return dict(zip(EVENT_KINDS, self.counts, strict=True))
+
+
+class TimeSeries:
+    """True and recorded stock per (location, SKU), sampled every ``interval`` hours."""
+
+    def __init__(self, enabled: bool, interval: float) -> None:
+        self.enabled = enabled
+        self.interval = interval
+        self.t: list[float] = []
+        self.series: list[int] = []
+        self.on_hand: list[float] = []
+        self.record: list[float] = []
+        self.names: list[tuple[str, str]] = []
+
+    def register(self, location: str, sku: str) -> int:
+        self.names.append((location, sku))
+        return len(self.names) - 1
+
+    def table(self, replication: int) -> pa.Table:
+        locations = pa.array([n[0] for n in self.names], pa.string())
+        skus = pa.array([n[1] for n in self.names], pa.string())
+        index = pa.array(np.asarray(self.series, dtype=np.int32), pa.int32())
+        return pa.table(
+            {
+                "replication": pa.array(np.full(len(self.t), replication, dtype=np.int32)),
+                "t": pa.array(np.asarray(self.t, dtype=float)),
+                "location": pa.DictionaryArray.from_arrays(index, locations).dictionary_decode(),
+                "sku": pa.DictionaryArray.from_arrays(index, skus).dictionary_decode(),
+                "on_hand": pa.array(np.asarray(self.on_hand, dtype=float)),
+                "record": pa.array(np.asarray(self.record, dtype=float)),
+            }
+        )

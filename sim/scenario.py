@@ -1,0 +1,756 @@
+"""The scenario schema (pydantic v2, closed: unknown keys are errors) and ``load_scenario``.
+
+Everything a run needs is validated here, once; nothing downstream re-checks strings. Durations
+are written as strings (``15min``, ``2h``, ``3d``) and held as hours. This module imports no SimPy.
+"""
+
+# No `from __future__ import annotations`: the distribution families below are built by a
+# factory, and pydantic must see their parameter types as objects, not strings.
+
+import difflib
+import fnmatch
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Annotated, Any, Literal, Union
+
+import yaml
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    ValidationError,
+    WithJsonSchema,
+    create_model,
+    model_validator,
+)
+
+from sim import distributions as d
+from sim.errors import ScenarioError, format_path
+from sim.units import format_duration, parse_duration
+
+# ---------------------------------------------------------------------------------------------
+# Scalar types
+
+
+def _duration(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, str):
+        raise ValueError(
+            f"expected a duration string with a unit such as '15min', '2h' or '3d', got {value!r}"
+        )
+    return parse_duration(value)
+
+
+Duration = Annotated[
+    float,
+    BeforeValidator(_duration),
+    PlainSerializer(format_duration, return_type=str, when_used="json"),
+    WithJsonSchema({"type": "string", "pattern": r"^\d+(\.\d*)?\s*(s|min|h|d|w)$"}),
+    Field(ge=0),
+]
+PositiveDuration = Annotated[Duration, Field(gt=0)]
+PositiveFloat = Annotated[float, Field(gt=0)]
+NonNegativeFloat = Annotated[float, Field(ge=0)]
+Probability = Annotated[float, Field(ge=0, le=1)]
+PositiveInt = Annotated[int, Field(gt=0)]
+NonNegativeInt = Annotated[int, Field(ge=0)]
+Patterns = Annotated[list[str], Field(min_length=1)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, populate_by_name=True, validate_default=True
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Distribution specs: one family for times (durations), one for dimensionless factors, one for
+# unit counts. The same `kind` names everywhere; each family admits the kinds that make sense.
+
+
+class _DistSpec(Strict):
+    """Base of every distribution spec; ``build()`` gives the distribution object."""
+
+    def build(self) -> d.Distribution:
+        values = self.model_dump(exclude={"kind"})
+        kind = getattr(self, "kind")
+        truncate = type(self).__name__.startswith("Time")
+        if kind == "constant":
+            return d.Constant(values["value"])
+        if kind == "exponential":
+            return d.Exponential(values["mean"])
+        if kind == "uniform":
+            if type(self).__name__.startswith("Count"):
+                return d.UniformInt(values["low"], values["high"])
+            return d.Uniform(values["low"], values["high"])
+        if kind == "normal":
+            return d.Normal(values["mean"], values["sd"], truncate)
+        if kind == "lognormal":
+            return d.Lognormal(values["mean"], values["sd"])
+        if kind == "gamma":
+            return d.Gamma(values["shape"], values["scale"])
+        if kind == "weibull":
+            return d.Weibull(values["shape"], values["scale"])
+        if kind == "poisson":
+            return d.Poisson(values["mean"])
+        if kind == "negative_binomial":
+            return d.NegativeBinomial(values["mean"], values["var"])
+        if kind == "empirical":
+            weights = values["weights"] or [1.0] * len(values["values"])
+            return d.Empirical(tuple(values["values"]), tuple(weights))
+        raise AssertionError(kind)  # the schema admits no other kind
+
+
+def _check_uniform(model: Any) -> Any:
+    if model.low > model.high:
+        raise ValueError("uniform needs low <= high")
+    return model
+
+
+def _check_empirical(model: Any) -> Any:
+    if model.weights is not None:
+        if len(model.weights) != len(model.values):
+            raise ValueError("empirical needs as many weights as values")
+        if sum(model.weights) <= 0:
+            raise ValueError("empirical weights must add up to more than zero")
+    return model
+
+
+def _check_negative_binomial(model: Any) -> Any:
+    if model.var <= model.mean:
+        raise ValueError("negative_binomial needs var > mean (use poisson when they are equal)")
+    return model
+
+
+_VALIDATORS = {"uniform": _check_uniform, "empirical": _check_empirical}
+
+
+def _spec(prefix: str, kind: str, doc: str, **fields: Any) -> type[_DistSpec]:
+    validators: dict[str, Any] = {}
+    check = {"negative_binomial": _check_negative_binomial, **_VALIDATORS}.get(kind)
+    if check is not None:
+        validators["check"] = model_validator(mode="after")(check)
+    name = prefix + "".join(part.title() for part in kind.split("_"))
+    model: type[_DistSpec] = create_model(  # type: ignore[call-overload]
+        name,
+        __base__=_DistSpec,
+        __doc__=doc,
+        __validators__=validators,
+        kind=(Literal[kind], ...),
+        **fields,
+    )
+    return model
+
+
+def _continuous_family(prefix: str, location: Any, positive: Any) -> Any:
+    weights = (list[NonNegativeFloat] | None, None)
+    members = [
+        _spec(prefix, "constant", "Always the same value.", value=(location, ...)),
+        _spec(prefix, "exponential", "Exponential with the given mean.", mean=(positive, ...)),
+        _spec(prefix, "uniform", "Uniform on [low, high].", low=(location, ...), high=(location, ...)),
+        _spec(
+            prefix,
+            "normal",
+            "Normal (truncated at zero for times).",
+            mean=(location, ...),
+            sd=(location, ...),
+        ),
+        _spec(
+            prefix,
+            "lognormal",
+            "Lognormal with the mean and sd of the variable itself.",
+            mean=(positive, ...),
+            sd=(location, ...),
+        ),
+        _spec(prefix, "gamma", "Gamma (shape, scale).", shape=(PositiveFloat, ...), scale=(positive, ...)),
+        _spec(
+            prefix,
+            "weibull",
+            "Weibull (shape, scale).",
+            shape=(PositiveFloat, ...),
+            scale=(positive, ...),
+        ),
+        _spec(
+            prefix,
+            "empirical",
+            "The given values, with weights (equal when omitted).",
+            values=(Annotated[list[location], Field(min_length=1)], ...),
+            weights=weights,
+        ),
+    ]
+    return Annotated[Union[tuple(members)], Field(discriminator="kind")]  # noqa: UP007
+
+
+TimeDist = _continuous_family("Time", Duration, PositiveDuration)
+RealDist = _continuous_family("Real", NonNegativeFloat, PositiveFloat)
+CountDist = Annotated[
+    Union[  # noqa: UP007
+        _spec("Count", "constant", "Always the same count.", value=(NonNegativeInt, ...)),
+        _spec("Count", "poisson", "Poisson with the given mean.", mean=(PositiveFloat, ...)),
+        _spec(
+            "Count",
+            "negative_binomial",
+            "Overdispersed counts with the given mean and variance.",
+            mean=(PositiveFloat, ...),
+            var=(PositiveFloat, ...),
+        ),
+        _spec(
+            "Count",
+            "uniform",
+            "Integers low..high inclusive.",
+            low=(NonNegativeInt, ...),
+            high=(NonNegativeInt, ...),
+        ),
+        _spec(
+            "Count",
+            "empirical",
+            "The given counts, with weights (equal when omitted).",
+            values=(Annotated[list[NonNegativeInt], Field(min_length=1)], ...),
+            weights=(list[NonNegativeFloat] | None, None),
+        ),
+    ],
+    Field(discriminator="kind"),
+]
+
+TIME_KINDS = ("constant", "exponential", "uniform", "normal", "lognormal", "gamma", "weibull", "empirical")
+COUNT_KINDS = ("constant", "poisson", "negative_binomial", "uniform", "empirical")
+
+
+def constant_time(hours: float) -> Any:
+    """A time distribution that is always ``hours`` (for defaults)."""
+    return _TIME_CONSTANT(kind="constant", value=format_duration(hours) if hours else "0h")
+
+
+_TIME_CONSTANT: Any = next(
+    m for m in TimeDist.__args__[0].__args__ if m.__name__ == "TimeConstant"
+)
+
+# ---------------------------------------------------------------------------------------------
+# The supply chain
+
+
+class RunSpec(Strict):
+    """How long, how often and from which seed."""
+
+    horizon: PositiveDuration
+    warmup: Duration = "0h"  # type: ignore[assignment]
+    replications: PositiveInt = 5
+    seed: NonNegativeInt = 1
+
+    @model_validator(mode="after")
+    def _warmup_before_horizon(self) -> "RunSpec":
+        if self.warmup >= self.horizon:
+            raise ValueError("warmup must be shorter than the horizon")
+        return self
+
+
+NodeKind = Literal["supplier", "warehouse", "store", "depot", "junction"]
+
+
+class NodeSpec(Strict):
+    id: Annotated[str, Field(min_length=1)]
+    kind: NodeKind
+    x: float = Field(description="east, km")
+    y: float = Field(description="north, km")
+
+
+class RoadSpec(Strict):
+    source: str = Field(alias="from")
+    target: str = Field(alias="to")
+    km: PositiveFloat
+    speed_kmh: PositiveFloat
+    two_way: bool = True
+
+
+class GeneratedNetwork(Strict):
+    """A seeded random regional network: points in a square, roads on a Delaunay triangulation."""
+
+    seed: NonNegativeInt
+    region_km: PositiveFloat = 200.0
+    suppliers: PositiveInt
+    warehouses: PositiveInt
+    stores: PositiveInt
+    junctions: NonNegativeInt = 0
+    detour: RealDist = Field(
+        default_factory=lambda: {"kind": "uniform", "low": 1.15, "high": 1.45},
+        description="road km over straight-line km",
+    )
+    speed_kmh: RealDist = Field(
+        default_factory=lambda: {"kind": "uniform", "low": 60.0, "high": 100.0}
+    )
+
+
+class Congestion(Strict):
+    """Travel time = free-flow time x hourly[hour of day] x noise."""
+
+    hourly: Annotated[list[PositiveFloat], Field(min_length=24, max_length=24)] = Field(
+        default_factory=lambda: [1.0] * 24
+    )
+    noise: RealDist = Field(default_factory=lambda: {"kind": "constant", "value": 1.0})
+
+
+class Incidents(Strict):
+    """Road incidents: each road slows or closes for a random time, at a rate per km."""
+
+    per_1000km_per_day: PositiveFloat
+    duration: TimeDist
+    slowdown: Annotated[float, Field(ge=1)] = 3.0
+    closure_probability: Probability = 0.0
+
+
+class NetworkSpec(Strict):
+    nodes: list[NodeSpec] | None = None
+    roads: list[RoadSpec] | None = None
+    generate: GeneratedNetwork | None = None
+    congestion: Congestion = Field(default_factory=Congestion)
+    incidents: Incidents | None = None
+
+    @model_validator(mode="after")
+    def _one_source(self) -> "NetworkSpec":
+        explicit = self.nodes is not None or self.roads is not None
+        if explicit == (self.generate is not None):
+            raise ValueError("give either nodes and roads, or generate, but not both")
+        if explicit and (not self.nodes or not self.roads):
+            raise ValueError("an explicit network needs both nodes and roads")
+        return self
+
+
+class TemperatureRange(Strict):
+    min: float
+    max: float
+    tolerance: Duration = Field("0h", description="time above max before the goods spoil")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "TemperatureRange":
+        if self.min >= self.max:
+            raise ValueError("temperature min must be below max")
+        return self
+
+
+class Product(Strict):
+    sku: Annotated[str, Field(min_length=1)]
+    unit_cost: PositiveFloat
+    price: PositiveFloat
+    holding_rate_per_year: NonNegativeFloat = 0.25
+    weight_kg: PositiveFloat = 1.0
+    shelf_life: PositiveDuration | None = None
+    temperature: TemperatureRange | None = None
+
+    @property
+    def cold_chain(self) -> bool:
+        return self.temperature is not None
+
+
+class DemandStream(Strict):
+    """Customers buying one SKU at every store matching ``stores`` (glob patterns)."""
+
+    stores: Patterns
+    sku: str
+    customers_per_day: PositiveFloat
+    quantity: CountDist = Field(default_factory=lambda: {"kind": "constant", "value": 1})
+
+
+class Promotion(Strict):
+    stores: Patterns
+    sku: str
+    start: Duration
+    end: Duration
+    uplift: PositiveFloat
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "Promotion":
+        if self.end <= self.start:
+            raise ValueError("a promotion must end after it starts")
+        return self
+
+
+class DemandSpec(Strict):
+    """Non-homogeneous Poisson customers; profiles are rescaled to average 1."""
+
+    unmet: Literal["lost", "backorder"] = "lost"
+    daily_profile: Annotated[list[PositiveFloat], Field(min_length=24, max_length=24)] = Field(
+        default_factory=lambda: [1.0] * 24
+    )
+    weekly_profile: Annotated[list[PositiveFloat], Field(min_length=7, max_length=7)] = Field(
+        default_factory=lambda: [1.0] * 7
+    )
+    streams: Annotated[list[DemandStream], Field(min_length=1)]
+    promotions: list[Promotion] = Field(default_factory=list)
+
+
+class BaseStockSpec(Strict):
+    """Order up to ``level`` after every sale (one-for-one)."""
+
+    kind: Literal["base_stock"]
+    level: NonNegativeInt
+
+
+class MinMaxSpec(Strict):
+    """(s, S): when the position falls to s or below, order up to S."""
+
+    kind: Literal["s_S"]
+    s: Annotated[int, Field(ge=-1)]
+    S: PositiveInt
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "MinMaxSpec":
+        if self.S <= self.s:
+            raise ValueError("(s, S) needs S > s")
+        return self
+
+
+class PeriodicSpec(Strict):
+    """(R, S): every ``review`` period, order up to S."""
+
+    kind: Literal["R_S"]
+    review: PositiveDuration
+    S: PositiveInt
+
+
+class ReorderPointSpec(Strict):
+    """(r, Q): when the position falls to r or below, order Q (repeatedly until above r)."""
+
+    kind: Literal["r_Q"]
+    r: Annotated[int, Field(ge=-1)]
+    Q: PositiveInt
+
+
+PolicySpec = Annotated[
+    BaseStockSpec | MinMaxSpec | PeriodicSpec | ReorderPointSpec, Field(discriminator="kind")
+]
+
+
+class InventoryRule(Strict):
+    """A replenishment policy for every (location, SKU) matching the patterns; later rules win."""
+
+    locations: Patterns
+    skus: Patterns
+    policy: PolicySpec
+    initial: NonNegativeInt | None = Field(
+        None, description="stock at time zero; the policy's order-up-to level when omitted"
+    )
+
+
+class SupplierSpec(Strict):
+    lead_time: TimeDist
+
+
+class WarehouseSpec(Strict):
+    docks: PositiveInt = 2
+    picking_time: TimeDist = Field(default_factory=lambda: constant_time(0.0))
+    loading_time: TimeDist = Field(default_factory=lambda: constant_time(0.5))
+
+
+class Shrinkage(Strict):
+    """Losses with no transaction (theft, damage, misplacement), per store and SKU."""
+
+    events_per_day: PositiveFloat
+    quantity: CountDist = Field(default_factory=lambda: {"kind": "constant", "value": 1})
+
+
+class StoreSpec(Strict):
+    unloading_time: TimeDist = Field(default_factory=lambda: constant_time(0.25))
+    shrinkage: Shrinkage | None = None
+
+
+class Wear(Strict):
+    """Gamma-process wear per km; the truck fails when wear reaches the threshold."""
+
+    mean_per_1000km: PositiveFloat
+    sd_per_1000km: PositiveFloat
+    failure_threshold: PositiveFloat = 1.0
+    repair_time: TimeDist
+    tow_cost: NonNegativeFloat = 0.0
+    repair_cost: NonNegativeFloat = 0.0
+
+
+class Reefer(Strict):
+    setpoint: float = 4.0
+    warming_per_hour: PositiveFloat = 4.0
+    failures_per_day: NonNegativeFloat = 0.0
+    failure_duration: TimeDist = Field(default_factory=lambda: constant_time(1.0))
+
+
+class TruckGroup(Strict):
+    """``count`` trucks at every warehouse matching ``home``."""
+
+    home: Patterns
+    count: PositiveInt
+    capacity_kg: PositiveFloat
+    cost_per_km: NonNegativeFloat = 1.0
+    cost_per_hour: NonNegativeFloat = 30.0
+    co2_kg_per_km: NonNegativeFloat = 0.9
+    refrigerated: bool = False
+    reefer: Reefer | None = None
+    wear: Wear | None = None
+
+    @model_validator(mode="after")
+    def _reefer_needs_refrigeration(self) -> "TruckGroup":
+        if self.reefer is not None and not self.refrigerated:
+            raise ValueError("reefer settings need refrigerated: true")
+        return self
+
+
+class SensorSpec(Strict):
+    """Common to every sensor: read rate, bus latency and loss, costs."""
+
+    read_rate: Annotated[float, Field(gt=0, le=1)] = 1.0
+    latency: TimeDist = Field(default_factory=lambda: constant_time(0.0))
+    loss: Annotated[float, Field(ge=0, lt=1)] = 0.0
+    unit_cost: NonNegativeFloat = 0.0
+    cost_per_message: NonNegativeFloat = 0.0
+
+
+class ShelfSensor(SensorSpec):
+    """Shelf/RFID stock reads per store and SKU."""
+
+    interval: PositiveDuration
+    noise_sd: NonNegativeFloat = 0.0
+
+
+class GpsSensor(SensorSpec):
+    interval: PositiveDuration
+
+
+class TemperatureSensor(SensorSpec):
+    interval: PositiveDuration
+    noise_sd: NonNegativeFloat = 0.0
+
+
+class HealthSensor(SensorSpec):
+    """A noisy reading of engine wear, every ``interval`` of driving."""
+
+    interval: PositiveDuration
+    noise_sd: NonNegativeFloat = 0.0
+
+
+class Sensors(Strict):
+    shelf: ShelfSensor | None = None
+    dock_door: SensorSpec | None = None
+    gps: GpsSensor | None = None
+    reefer_temperature: TemperatureSensor | None = None
+    engine_health: HealthSensor | None = None
+    order_tracking: SensorSpec | None = None
+
+
+class ManualVisibility(Strict):
+    """Transactions plus a physical count at every store every ``count_interval``."""
+
+    kind: Literal["manual"]
+    count_interval: PositiveDuration
+
+
+class RealtimeVisibility(Strict):
+    """Shelf sensor reads through the bus reset the records (and optional counts)."""
+
+    kind: Literal["realtime"]
+    count_interval: PositiveDuration | None = None
+
+
+VisibilitySpec = Annotated[ManualVisibility | RealtimeVisibility, Field(discriminator="kind")]
+
+
+class RoutingSpec(Strict):
+    kind: Literal["static"] = "static"
+
+
+class MaintenanceSpec(Strict):
+    kind: Literal["reactive"] = "reactive"
+
+
+class Costs(Strict):
+    store_order: NonNegativeFloat = 0.0
+    warehouse_order: NonNegativeFloat = 0.0
+    lost_sale_per_unit: NonNegativeFloat = Field(0.0, description="goodwill on top of lost margin")
+    backorder_per_unit_day: NonNegativeFloat = 0.0
+    downtime_per_hour: NonNegativeFloat = 0.0
+
+
+class Recording(Strict):
+    events: bool = True
+    timeseries_interval: PositiveDuration = "1h"  # type: ignore[assignment]
+
+
+class Scenario(Strict):
+    """One supply chain and how to run it."""
+
+    name: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]+$")]
+    description: str = ""
+    run: RunSpec
+    network: NetworkSpec
+    products: Annotated[list[Product], Field(min_length=1)]
+    demand: DemandSpec
+    inventory: Annotated[list[InventoryRule], Field(min_length=1)]
+    suppliers: SupplierSpec
+    warehouses: WarehouseSpec = Field(default_factory=WarehouseSpec)
+    stores: StoreSpec = Field(default_factory=StoreSpec)
+    supply: dict[str, str] = Field(
+        default_factory=dict,
+        description="who supplies whom: store -> warehouse, warehouse -> supplier; nearest otherwise",
+    )
+    fleet: Annotated[list[TruckGroup], Field(min_length=1)]
+    sensors: Sensors = Field(default_factory=Sensors)
+    visibility: VisibilitySpec
+    routing: RoutingSpec = Field(default_factory=RoutingSpec)
+    maintenance: MaintenanceSpec = Field(default_factory=MaintenanceSpec)
+    costs: Costs = Field(default_factory=Costs)
+    recording: Recording = Field(default_factory=Recording)
+
+    def product(self, sku: str) -> Product:
+        return next(p for p in self.products if p.sku == sku)
+
+    def with_overrides(self, overrides: Mapping[str, Any], source: str = "<overrides>") -> "Scenario":
+        """A new scenario with ``overrides`` deep-merged onto this one and validated again."""
+        data = deep_merge(self.model_dump(mode="json", by_alias=True), overrides)
+        return load_scenario_data(data, source)
+
+
+# ---------------------------------------------------------------------------------------------
+# Loading
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """A YAML loader that rejects a key given twice in one mapping (PyYAML keeps the last)."""
+
+
+def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode, deep: bool = False) -> Any:
+    seen: set[Any] = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"key {key!r} appears twice", key_node.start_mark
+            )
+        seen.add(key)
+    return loader.construct_mapping(node, deep=deep)
+
+
+_UniqueKeyLoader.add_constructor(
+    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
+    _construct_mapping,  # type: ignore[arg-type]
+)
+
+
+def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    """``override`` merged into a copy of ``base``: mappings merge, everything else replaces."""
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+            merged[key] = deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _vocabulary() -> set[str]:
+    words: set[str] = set()
+
+    def visit(schema: Any) -> None:
+        if isinstance(schema, dict):
+            for key, value in schema.items():
+                if key == "properties" and isinstance(value, dict):
+                    words.update(value)
+                visit(value)
+        elif isinstance(schema, list):
+            for item in schema:
+                visit(item)
+
+    visit(Scenario.model_json_schema(by_alias=True))
+    return words
+
+
+def _message(error: Mapping[str, Any], vocabulary: set[str]) -> str:
+    kind = error["type"]
+    loc = error["loc"]
+    if kind == "extra_forbidden":
+        key = str(loc[-1])
+        close = difflib.get_close_matches(key, sorted(vocabulary), n=1, cutoff=0.6)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        return f"unknown key {key!r}{hint}"
+    if kind == "missing":
+        return "this key is required"
+    if kind == "union_tag_invalid":
+        ctx = error.get("ctx", {})
+        return (
+            f"unknown kind {ctx.get('tag')!r}; expected one of {ctx.get('expected_tags')}"
+        )
+    if kind == "union_tag_not_found":
+        return "a 'kind' key is required here"
+    message = str(error["msg"])
+    return message.removeprefix("Value error, ").removeprefix("Assertion failed, ")
+
+
+_UNION_TAGS = {
+    *TIME_KINDS,
+    *COUNT_KINDS,
+    "base_stock",
+    "s_S",
+    "R_S",
+    "r_Q",
+    "manual",
+    "realtime",
+}
+
+
+def _clean_loc(loc: Iterable[Any]) -> list[str | int]:
+    """Drop the tags pydantic inserts after a tagged union (``lead_time.gamma.scale``)."""
+    parts = list(loc)
+    return [p for i, p in enumerate(parts) if not (i > 0 and p in _UNION_TAGS and i + 1 < len(parts))]
+
+
+def load_scenario_data(data: Any, source: str = "<dict>") -> Scenario:
+    """Validate a scenario given as plain data (as parsed from YAML)."""
+    if not isinstance(data, Mapping):
+        raise ScenarioError(source, [("(top level)", "expected a mapping of scenario keys")])
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as exc:
+        vocabulary = _vocabulary()
+        problems = [
+            (format_path(_clean_loc(error["loc"])), _message(error, vocabulary))
+            for error in exc.errors()
+        ]
+        raise ScenarioError(source, problems) from None
+    from sim.plan import check_references
+
+    problems = check_references(scenario)
+    if problems:
+        raise ScenarioError(source, problems)
+    return scenario
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read and validate a scenario file; every problem raises ``ScenarioError``."""
+    path = Path(path)
+    source = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ScenarioError(source, [("(file)", "no such file")]) from None
+    except OSError as exc:
+        raise ScenarioError(source, [("(file)", f"cannot read: {exc.strerror}")]) from None
+    try:
+        data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "(file)"
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ScenarioError(source, [(where, f"YAML syntax error: {problem}")]) from None
+    return load_scenario_data(data, source)
+
+
+def match(patterns: Iterable[str], names: Iterable[str]) -> list[str]:
+    """The names matching any of the glob ``patterns``, in the order of ``names``."""
+    pats = list(patterns)
+    return [name for name in names if any(fnmatch.fnmatchcase(name, p) for p in pats)]
+
+
+def hourly_rate_profile(spec: DemandSpec) -> list[float]:
+    """The 168 hour-of-week multipliers of the demand rate, averaging exactly 1."""
+    daily_mean = sum(spec.daily_profile) / 24
+    weekly_mean = sum(spec.weekly_profile) / 7
+    return [
+        spec.weekly_profile[h // 24] / weekly_mean * spec.daily_profile[h % 24] / daily_mean
+        for h in range(168)
+    ]

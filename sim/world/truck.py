@@ -1,0 +1,287 @@
+"""Trucks: one long-lived process each. Load at a dock, drive, unload, return.
+
+A leg is one timeout: its edge times (congestion, noise, incidents), its wear increments and the
+GPS, engine-health and reefer readings along it are computed when it starts, in one vectorised
+step. Only a breakdown splits a leg, because it changes what happens next.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Generator
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import simpy
+
+from sim.distributions import Distribution, Sampler
+from sim.records import KIND, NAN, EventLog
+
+if TYPE_CHECKING:
+    from sim.network import Network, Traffic
+    from sim.scenario import Product, Sensors, TruckGroup
+    from sim.world.warehouse import Line, Warehouse
+
+GPS = KIND["gps"]
+HEALTH = KIND["engine_health"]
+REEFER = KIND["reefer_temperature"]
+DOCK = KIND["dock_scan"]
+SHIPPED = KIND["order_shipped"]
+DELIVERED = KIND["order_delivered"]
+BREAKDOWN = KIND["breakdown"]
+REPAIR = KIND["repair"]
+SPOILED = KIND["spoiled_in_transit"]
+
+TRUCK_FIELDS = (
+    "trips",
+    "km",
+    "hours",
+    "driving_hours",
+    "breakdowns",
+    "downtime_hours",
+    "repair_cost",
+    "tow_cost",
+    "delivered_units",
+    "spoiled_units",
+)
+
+
+class Channel:
+    """One sensor kind on one truck: interval, noise, read rate, bus latency and loss."""
+
+    def __init__(self, spec: Any, rng: np.random.Generator) -> None:
+        self.interval: float = getattr(spec, "interval", 0.0)
+        self.noise_sd: float = getattr(spec, "noise_sd", 0.0)
+        self.read_rate: float = spec.read_rate
+        self.latency: Distribution = spec.latency.build()
+        self.loss: float = spec.loss
+        self.rng = rng
+
+    def times(self, start: float, end: float) -> np.ndarray:
+        """Reading times in [start, end) on the channel's grid, thinned by the read rate."""
+        first = math.ceil(start / self.interval)
+        times = self.interval * np.arange(first, math.ceil(end / self.interval), dtype=float)
+        times = times[times < end]
+        if self.read_rate < 1:
+            times = times[self.rng.random(len(times)) < self.read_rate]
+        return times
+
+    def received(self, times: np.ndarray) -> np.ndarray:
+        n = len(times)
+        received = times + self.latency.sample(self.rng, n)
+        if self.loss > 0:
+            received[self.rng.random(n) < self.loss] = NAN
+        return received
+
+
+class Truck:
+    def __init__(
+        self,
+        env: simpy.Environment,
+        name: str,
+        home: Warehouse,
+        group: TruckGroup,
+        network: Network,
+        traffic: Traffic,
+        streams: Any,
+        log: EventLog,
+        sensors: Sensors,
+        products: dict[str, Product],
+        unloading: Sampler,
+    ) -> None:
+        self.env = env
+        self.name = name
+        self.home = home
+        self.group = group
+        self.network = network
+        self.traffic = traffic
+        self.log = log
+        self.products = products
+        self.unloading = unloading
+        self.refrigerated = group.refrigerated
+        self.noise = Sampler(traffic.noise, streams.generator(f"travel/{name}"))
+        self.wear = 0.0
+        self._wear_rng = streams.generator(f"wear/{name}")
+        self._reefer_rng = streams.generator(f"reefer/{name}")
+        wear = group.wear
+        if wear is not None:
+            # Gamma process: over d km the increment is Gamma(alpha * d, beta).
+            per_km_mean = wear.mean_per_1000km / 1000
+            per_km_var = wear.sd_per_1000km**2 / 1000
+            self._beta = per_km_var / per_km_mean
+            self._alpha = per_km_mean / self._beta
+            self._repair = Sampler(wear.repair_time.build(), streams.generator(f"repair/{name}"))
+        self.gps = Channel(sensors.gps, streams.generator(f"gps/{name}")) if sensors.gps else None
+        self.health = (
+            Channel(sensors.engine_health, streams.generator(f"health/{name}"))
+            if sensors.engine_health and wear is not None
+            else None
+        )
+        self.thermo = (
+            Channel(sensors.reefer_temperature, streams.generator(f"thermo/{name}"))
+            if sensors.reefer_temperature and self.refrigerated
+            else None
+        )
+        self.dock = Channel(sensors.dock_door, streams.generator(f"dock/{name}")) if sensors.dock_door else None
+        self.track_orders = sensors.order_tracking is not None
+        self._code = log.code(name)
+        self._off: list[tuple[float, float]] = []  # reefer off (stranded) during the current leg
+        for field in TRUCK_FIELDS:
+            setattr(self, field, 0.0)
+
+    def counters(self) -> dict[str, float]:
+        return {field: getattr(self, field) for field in TRUCK_FIELDS}
+
+    # -- the process -------------------------------------------------------------------------
+
+    def run(self) -> Generator[simpy.Event, Any, None]:
+        env = self.env
+        home = self.home
+        capacity = self.group.capacity_kg
+        while True:
+            trip = home.take_trip(self.refrigerated, capacity)
+            if not trip:
+                yield home.wait_for_work()
+                continue
+            start = env.now
+            with home.docks.request() as door:
+                yield door
+                yield env.timeout(home.loading())
+            store = trip[0].shelf.location
+            self._scan(trip, home._code)
+            if self.track_orders:
+                for line in trip:
+                    self.log.add(SHIPPED, env.now, env.now, self._code, line.shelf._entity, line.shelf._sku_code, float(line.qty))
+            out = self.network.path(home.name, store)
+            back = self.network.path(store, home.name)
+            assert out is not None and back is not None  # checked when the scenario loaded
+            depart = env.now
+            self._off = []
+            yield from self.drive(out)
+            yield env.timeout(self.unloading())
+            spoiled = self._cold_chain(trip, depart, env.now)
+            self._scan(trip, trip[0].shelf._entity)
+            for line in trip:
+                if line in spoiled:
+                    self.spoiled_units += line.qty
+                    self.log.add(SPOILED, env.now, env.now, self._code, line.shelf._entity, line.shelf._sku_code, float(line.qty))
+                    line.shelf.cancel_inbound(line.qty)
+                else:
+                    self.delivered_units += line.qty
+                    if self.track_orders:
+                        self.log.add(DELIVERED, env.now, env.now, self._code, line.shelf._entity, line.shelf._sku_code, float(line.qty))
+                    line.shelf.receive(line.lots)
+            self._off = []
+            yield from self.drive(back)
+            self.trips += 1
+            self.hours += env.now - start
+
+    def _scan(self, trip: list[Line], entity: int) -> None:
+        if self.dock is None:
+            return
+        now = self.env.now
+        times = np.full(len(trip), now)  # one scan per shipment line
+        if self.dock.read_rate < 1:
+            times = times[self.dock.rng.random(len(times)) < self.dock.read_rate]
+        received = self.dock.received(times)
+        self.log.add_many(DOCK, times, received, self._code, entity, 0, np.full(len(times), float(len(trip))))
+
+    # -- driving -----------------------------------------------------------------------------
+
+    def drive(self, edges: list[int]) -> Generator[simpy.Event, Any, None]:
+        env = self.env
+        network = self.network
+        remaining = edges
+        wear_spec = self.group.wear
+        while remaining:
+            start = env.now
+            exits = self.traffic.traverse(remaining, start, self.noise)
+            km = network.edge_km[remaining]
+            failed = False
+            if wear_spec is not None:
+                increments = self._wear_rng.gamma(self._alpha * km, self._beta)
+                path_wear = self.wear + np.cumsum(increments)
+                k = int(np.searchsorted(path_wear, wear_spec.failure_threshold))
+                failed = k < len(remaining)
+                n = k + 1 if failed else len(remaining)
+            else:
+                path_wear = np.zeros(len(remaining))
+                n = len(remaining)
+            leg = remaining[:n]
+            times = np.array([start, *exits[:n]])
+            self._readings(leg, times, np.concatenate([[self.wear], path_wear[:n]]))
+            self.km += float(km[:n].sum())
+            self.driving_hours += times[-1] - start
+            yield env.timeout(times[-1] - start)
+            if not failed:
+                if wear_spec is not None:
+                    self.wear = float(path_wear[-1])
+                return
+            assert wear_spec is not None
+            now = env.now
+            x, y = network.xy[network.edge_dst[leg[-1]]]
+            self.log.add(BREAKDOWN, now, now, self._code, self._code, 0, float(path_wear[n - 1]), float(x), float(y))
+            repair = self._repair()
+            self.breakdowns += 1
+            self.downtime_hours += repair
+            self.repair_cost += wear_spec.repair_cost
+            self.tow_cost += wear_spec.tow_cost
+            self._off.append((now, now + repair))
+            yield env.timeout(repair)
+            self.wear = 0.0
+            self.log.add(REPAIR, env.now, env.now, self._code, self._code, 0, repair)
+            remaining = remaining[n:]
+
+    def _readings(self, leg: list[int], times: np.ndarray, wear: np.ndarray) -> None:
+        """GPS and engine-health readings along a leg, computed, not simulated."""
+        start, end = float(times[0]), float(times[-1])
+        if self.gps is not None:
+            network = self.network
+            nodes = np.concatenate([[network.edge_src[leg[0]]], network.edge_dst[leg]])
+            at = self.gps.times(start, end)
+            xs = np.interp(at, times, network.xy[nodes, 0])
+            ys = np.interp(at, times, network.xy[nodes, 1])
+            self.log.add_many(GPS, at, self.gps.received(at), self._code, self._code, 0, np.zeros(len(at)), xs, ys)
+        if self.health is not None:
+            at = self.health.times(start, end)
+            true = np.interp(at, times, wear)
+            noisy = true + self.health.rng.normal(0.0, self.health.noise_sd, len(at)) if self.health.noise_sd else true
+            self.log.add_many(HEALTH, at, self.health.received(at), self._code, self._code, 0, noisy)
+
+    # -- cold chain --------------------------------------------------------------------------
+
+    def _cold_chain(self, trip: list[Line], start: float, end: float) -> set[Line]:
+        """Reefer failures and breakdowns warm the trailer; lines above their limit too long spoil."""
+        if not self.refrigerated or not any(line.cold for line in trip):
+            return set()
+        reefer = self.group.reefer
+        setpoint = reefer.setpoint if reefer else 4.0
+        warming = reefer.warming_per_hour if reefer else 4.0
+        off = list(self._off)
+        if reefer is not None and reefer.failures_per_day > 0:
+            rng = self._reefer_rng
+            count = rng.poisson(reefer.failures_per_day / 24 * (end - start))
+            starts = start + (end - start) * rng.random(count)
+            lengths = reefer.failure_duration.build().sample(rng, count)
+            off += [(float(s), float(min(end, s + length))) for s, length in zip(starts, lengths, strict=True)]
+        if self.thermo is not None:
+            at = self.thermo.times(start, end)
+            temp = np.full(len(at), setpoint)
+            for s, e in off:
+                inside = (at >= s) & (at < e)
+                temp[inside] = setpoint + warming * (at[inside] - s)
+            if self.thermo.noise_sd:
+                temp = temp + self.thermo.rng.normal(0, self.thermo.noise_sd, len(at))
+            self.log.add_many(REEFER, at, self.thermo.received(at), self._code, self._code, 0, temp)
+        spoiled: set[Line] = set()
+        for line in trip:
+            if not line.cold:
+                continue
+            product = self.products[line.shelf.sku]
+            assert product.temperature is not None
+            limit = product.temperature.max
+            reach = max(0.0, (limit - setpoint) / warming)  # hours of warming to reach the limit
+            above = sum(max(0.0, (e - s) - reach) for s, e in off)
+            if above > product.temperature.tolerance:
+                spoiled.add(line)
+        return spoiled

@@ -1,0 +1,231 @@
+"""Warehouses (stock, dock doors, picking, store orders) and suppliers (lead times).
+
+A store's order is allocated at once from stock (FIFO lots) and picked; what cannot be
+allocated waits in a first-come backlog served by the next supplier receipt. Picked lines wait
+for a truck; trucks take them a store at a time.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from typing import TYPE_CHECKING
+
+import simpy
+
+from sim.distributions import Sampler
+from sim.records import KIND, EventLog
+from sim.world.store import Shelf, call_at
+from sim.world.stock import StockPoint
+
+if TYPE_CHECKING:
+    from sim.policies.replenishment import ReplenishmentPolicy
+
+ORDER_PLACED = KIND["order_placed"]
+SUPPLIER_ORDER = KIND["supplier_order"]
+SUPPLIER_RECEIPT = KIND["supplier_receipt"]
+
+
+class Line:
+    """Units of one SKU picked for one store, with the lots they come from."""
+
+    __slots__ = ("cold", "lots", "ordered_at", "qty", "shelf", "weight")
+
+    def __init__(
+        self, shelf: Shelf, qty: int, lots: list[tuple[float, int]], ordered_at: float, cold: bool, weight: float
+    ) -> None:
+        self.shelf = shelf
+        self.qty = qty
+        self.lots = lots
+        self.ordered_at = ordered_at
+        self.cold = cold
+        self.weight = weight
+
+    def split(self, units: int) -> Line:
+        """Take ``units`` off this line (oldest lots first) as a new line."""
+        taken: list[tuple[float, int]] = []
+        left = units
+        rest: list[tuple[float, int]] = []
+        for expiry, lot_units in self.lots:
+            take = min(left, lot_units)
+            if take:
+                taken.append((expiry, take))
+                left -= take
+            if lot_units - take:
+                rest.append((expiry, lot_units - take))
+        self.lots = rest
+        self.qty -= units
+        return Line(self.shelf, units, taken, self.ordered_at, self.cold, self.weight)
+
+
+class WarehouseStock(StockPoint):
+    def __init__(self, *args: object, policy: ReplenishmentPolicy, lead_time: Sampler, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.policy = policy
+        self.lead_time = lead_time
+        self.owed: deque[list[object]] = deque()  # [shelf, units, ordered_at]
+
+
+class Warehouse:
+    def __init__(
+        self,
+        env: simpy.Environment,
+        name: str,
+        docks: int,
+        picking: Sampler,
+        loading: Sampler,
+        log: EventLog,
+        track_orders: bool,
+    ) -> None:
+        self.env = env
+        self.name = name
+        self.docks = simpy.Resource(env, capacity=docks)
+        self.picking = picking
+        self.loading = loading
+        self.log = log
+        self.track_orders = track_orders
+        self.stock: dict[str, WarehouseStock] = {}
+        self.cold: dict[str, bool] = {}
+        self.weight: dict[str, float] = {}
+        self.ready: list[Line] = []
+        self._work = env.event()
+        self._code = log.code(name)
+
+    def add_stock(self, stock: WarehouseStock, cold: bool, weight: float) -> None:
+        self.stock[stock.sku] = stock
+        self.cold[stock.sku] = cold
+        self.weight[stock.sku] = weight
+
+    def start(self) -> None:
+        for stock in self.stock.values():
+            period = stock.policy.review_period
+            if period:
+                call_at(self.env, period, lambda s=stock: self._review(s))  # type: ignore[misc]
+            else:
+                self._check(stock)
+
+    def _advance(self, stock: WarehouseStock) -> None:
+        now = self.env.now
+        stock.expire_until(now)
+        stock.account(now)
+
+    def advance_all(self) -> None:
+        for stock in self.stock.values():
+            self._advance(stock)
+
+    # -- store orders ------------------------------------------------------------------------
+
+    def receive_order(self, shelf: Shelf, qty: int) -> None:
+        stock = self.stock[shelf.sku]
+        self._advance(stock)
+        now = self.env.now
+        stock.demand += qty
+        if self.track_orders:
+            self.log.add(ORDER_PLACED, now, now, shelf._entity, self._code, shelf._sku_code, float(qty))
+        given = min(qty, stock.on_hand)
+        if given:
+            self._allocate(stock, shelf, given, now)
+        if qty > given:
+            owed = qty - given
+            stock.owed.append([shelf, owed, now])
+            stock.backlog += owed
+            stock.backordered += owed
+            stock.record.backorders += owed
+        self._check(stock)
+
+    def _allocate(self, stock: WarehouseStock, shelf: Shelf, qty: int, ordered_at: float) -> None:
+        lots = stock.take_lots(qty)
+        stock.on_hand -= qty
+        stock.shipped += qty
+        stock.record.on_hand -= qty
+        stock.record.tx -= qty
+        line = Line(shelf, qty, lots, ordered_at, self.cold[stock.sku], self.weight[stock.sku])
+        call_at(self.env, self.env.now + self.picking(), lambda: self._line_ready(line))
+
+    def _line_ready(self, line: Line) -> None:
+        self.ready.append(line)
+        if not self._work.triggered:
+            self._work.succeed()
+
+    def wait_for_work(self) -> simpy.Event:
+        if self._work.triggered:
+            self._work = self.env.event()
+        return self._work
+
+    def take_trip(self, refrigerated: bool, capacity_kg: float) -> list[Line]:
+        """Lines for one store that fit the truck; a reefer truck serves cold lines first."""
+        ready = self.ready
+        first = None
+        if refrigerated:
+            first = next((line for line in ready if line.cold), None)
+        if first is None:
+            first = next((line for line in ready if refrigerated or not line.cold), None)
+        if first is None:
+            return []
+        store = first.shelf.location
+        room = capacity_kg
+        trip: list[Line] = []
+        for line in list(ready):
+            if line.shelf.location != store or (line.cold and not refrigerated):
+                continue
+            units = min(line.qty, int(room // line.weight))
+            if units <= 0:
+                break
+            if units == line.qty:
+                ready.remove(line)
+                trip.append(line)
+            else:
+                trip.append(line.split(units))
+            room -= units * line.weight
+        return trip
+
+    # -- supply ------------------------------------------------------------------------------
+
+    def _check(self, stock: WarehouseStock) -> None:
+        if stock.policy.review_period:
+            return
+        if stock.record.position <= stock.policy.trigger:
+            self._order(stock)
+
+    def _review(self, stock: WarehouseStock) -> None:
+        self._advance(stock)
+        self._order(stock)
+        period = stock.policy.review_period
+        assert period is not None
+        call_at(self.env, self.env.now + period, lambda: self._review(stock))
+
+    def _order(self, stock: WarehouseStock) -> None:
+        qty = stock.policy.order_quantity(stock.record.position)
+        if qty <= 0:
+            return
+        now = self.env.now
+        stock.record.on_order += qty
+        stock.orders += 1
+        self.log.add(SUPPLIER_ORDER, now, now, self._code, self._code, self.log.code(stock.sku), float(qty))
+        call_at(self.env, now + stock.lead_time(), lambda: self._receive_supply(stock, qty))
+
+    def _receive_supply(self, stock: WarehouseStock, qty: int) -> None:
+        self._advance(stock)
+        now = self.env.now
+        self.log.add(SUPPLIER_RECEIPT, now, now, self._code, self._code, self.log.code(stock.sku), float(qty))
+        expiry = now + stock.shelf_life if stock.shelf_life is not None else math.inf
+        stock.on_hand += qty
+        stock.add_lots([(expiry, qty)])
+        stock.received += qty
+        rec = stock.record
+        rec.on_hand += qty
+        rec.on_order -= qty
+        rec.tx += qty
+        owed = stock.owed
+        while owed and stock.on_hand > 0:
+            entry = owed[0]
+            shelf, units, ordered_at = entry
+            give = min(int(units), stock.on_hand)  # type: ignore[call-overload]
+            self._allocate(stock, shelf, give, ordered_at)  # type: ignore[arg-type]
+            stock.backlog -= give
+            rec.backorders -= give
+            if give == units:
+                owed.popleft()
+            else:
+                entry[1] = int(units) - give  # type: ignore[call-overload]
+        self._check(stock)
