@@ -67,29 +67,39 @@ def _format(value: float) -> str:
 
 def kpi_table(summary: pd.DataFrame) -> str:
     header = ("KPI", "unit", "mean", "95% interval")
-    rows = [
-        (
-            row.kpi,
-            row.unit,
-            _format(row.mean),
-            "-" if math.isnan(row.half_width) else f"{_format(row.ci_low)} .. {_format(row.ci_high)}",
+    rows: list[tuple[str, str, str, str]] = []
+    for record in summary.to_dict("records"):
+        half = float(record["half_width"])
+        low, high = float(record["ci_low"]), float(record["ci_high"])
+        interval = "-" if math.isnan(half) else f"{_format(low)} .. {_format(high)}"
+        rows.append(
+            (str(record["kpi"]), str(record["unit"]), _format(float(record["mean"])), interval)
         )
-        for row in summary.itertuples()
-    ]
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(4)]
     align = ["<", "<", ">", ">"]
     lines = ["  ".join(f"{h:{a}{w}}" for h, a, w in zip(header, align, widths, strict=True))]
     lines.append("  ".join("-" * w for w in widths))
-    lines += ["  ".join(f"{c:{a}{w}}" for c, a, w in zip(r, align, widths, strict=True)) for r in rows]
+    lines += [
+        "  ".join(f"{c:{a}{w}}" for c, a, w in zip(r, align, widths, strict=True)) for r in rows
+    ]
     return "\n".join(lines)
 
 
 @cli.command()
 @click.argument("scenario_file", type=click.Path(path_type=Path))
-@click.option("--out", "out_root", type=click.Path(path_type=Path), default=Path("results"), show_default=True, help="folder that receives <scenario>/<run-id>/")
+@click.option(
+    "--out",
+    "out_root",
+    type=click.Path(path_type=Path),
+    default=Path("results"),
+    show_default=True,
+    help="folder that receives <scenario>/<run-id>/",
+)
 @click.option("--replications", "-n", type=click.IntRange(min=1), help="override run.replications")
 @click.option("--seed", type=click.IntRange(min=0), help="override run.seed")
-@click.option("--workers", "-j", type=click.IntRange(min=1), help="worker processes (default: one per core)")
+@click.option(
+    "--workers", "-j", type=click.IntRange(min=1), help="worker processes (default: one per core)"
+)
 @click.option("--no-events", is_flag=True, help="do not write the event log and time series")
 @_friendly
 def run(
@@ -116,7 +126,9 @@ def run(
     click.echo(f"results: {run_output['folder']}")
 
 
-def execute(scenario: Scenario, out_root: Path, workers: int | None, record: bool = True) -> dict[str, Any]:
+def execute(
+    scenario: Scenario, out_root: Path, workers: int | None, record: bool = True
+) -> dict[str, Any]:
     """Run every replication into a new run folder; return the summary and the folder."""
     from tqdm import tqdm
 
@@ -137,7 +149,11 @@ def execute(scenario: Scenario, out_root: Path, workers: int | None, record: boo
         write_csv(partial / "kpis.csv", kpis)
         write_csv(partial / "summary.csv", summary_table)
         write_csv(partial / "flows.csv", pd.concat([s.flows for s in summaries], ignore_index=True))
-        event_rows = merge_parquet(partial.glob("events-*.parquet"), partial / "events.parquet") if record else 0
+        event_rows = (
+            merge_parquet(partial.glob("events-*.parquet"), partial / "events.parquet")
+            if record
+            else 0
+        )
         if record:
             merge_parquet(partial.glob("timeseries-*.parquet"), partial / "timeseries.parquet")
         messages: dict[str, int] = {}
@@ -205,8 +221,10 @@ def kpis() -> None:
     table = catalogue_table()
     width = max(len(k) for k in table.kpi)
     unit_width = max(len(u) for u in table.unit)
-    for row in table.itertuples():
-        click.echo(f"{row.kpi:<{width}}  {row.unit:<{unit_width}}  {row.definition}")
+    for record in table.to_dict("records"):
+        click.echo(
+            f"{record['kpi']:<{width}}  {record['unit']:<{unit_width}}  {record['definition']}"
+        )
 
 
 def main() -> None:

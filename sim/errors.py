@@ -25,6 +25,8 @@ class ScenarioError(Exception):
         super().__init__(self.render())
 
     def render(self) -> str:
+        if len(self.problems) == 1 and self.problems[0][0] == "(file)":
+            return f"{self.source}: {self.problems[0][1]}"
         shown = self.problems[:12]
         lines = [f"{self.source}: {len(self.problems)} problem(s) in the scenario"]
         lines += [f"  {path}: {message}" for path, message in shown]

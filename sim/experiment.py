@@ -45,11 +45,15 @@ def run_replication(
     """Run one replication; write its event and time-series parts into ``folder``."""
     scenario = load_scenario_data(scenario_data, "<resolved scenario>")
     events_path = Path(folder) / f"events-{replication:04d}.parquet" if folder and record else None
-    model = Model(scenario, replication, events_path=events_path, record=record and folder is not None)
+    model = Model(
+        scenario, replication, events_path=events_path, record=record and folder is not None
+    )
     result = model.run()
     if folder and result.timeseries is not None:
         pq.write_table(
-            result.timeseries, Path(folder) / f"timeseries-{replication:04d}.parquet", compression="zstd"
+            result.timeseries,
+            Path(folder) / f"timeseries-{replication:04d}.parquet",
+            compression="zstd",
         )
     flows = result.flows.assign(replication=replication)
     return ReplicationSummary(

@@ -177,7 +177,13 @@ CATALOGUE: tuple[Kpi, ...] = (
         lambda r, s: _stores(r).record_error_hours.mean() / _measured_hours(s),
         "lower",
     ),
-    Kpi("store_orders", "orders", "replenishment orders placed by stores", lambda r, s: _stores(r).orders.sum(), "none"),
+    Kpi(
+        "store_orders",
+        "orders",
+        "replenishment orders placed by stores",
+        lambda r, s: _stores(r).orders.sum(),
+        "none",
+    ),
     Kpi("km", "km", "km driven by the fleet", lambda r, s: r.trucks.km.sum(), "lower"),
     Kpi(
         "truck_hours",
@@ -186,9 +192,27 @@ CATALOGUE: tuple[Kpi, ...] = (
         lambda r, s: r.trucks.hours.sum(),
         "lower",
     ),
-    Kpi("transport_cost", "money", "km x cost per km + truck hours x cost per hour", transport_cost, "lower"),
-    Kpi("co2", "kg", "km x CO2 per km of each truck", lambda r, s: (r.trucks.km * r.trucks.co2_kg_per_km).sum(), "lower"),
-    Kpi("breakdowns", "count", "truck failures on the road", lambda r, s: r.trucks.breakdowns.sum(), "lower"),
+    Kpi(
+        "transport_cost",
+        "money",
+        "km x cost per km + truck hours x cost per hour",
+        transport_cost,
+        "lower",
+    ),
+    Kpi(
+        "co2",
+        "kg",
+        "km x CO2 per km of each truck",
+        lambda r, s: (r.trucks.km * r.trucks.co2_kg_per_km).sum(),
+        "lower",
+    ),
+    Kpi(
+        "breakdowns",
+        "count",
+        "truck failures on the road",
+        lambda r, s: r.trucks.breakdowns.sum(),
+        "lower",
+    ),
     Kpi(
         "downtime",
         "h",
@@ -196,7 +220,13 @@ CATALOGUE: tuple[Kpi, ...] = (
         lambda r, s: r.trucks.downtime_hours.sum(),
         "lower",
     ),
-    Kpi("maintenance_cost", "money", "repair plus towing cost of breakdowns", maintenance_cost, "lower"),
+    Kpi(
+        "maintenance_cost",
+        "money",
+        "repair plus towing cost of breakdowns",
+        maintenance_cost,
+        "lower",
+    ),
     Kpi(
         "spoiled_units",
         "units",
@@ -211,7 +241,13 @@ CATALOGUE: tuple[Kpi, ...] = (
         lambda r, s: sum(r.messages[k] for k in SENSOR_KINDS),
         "none",
     ),
-    Kpi("message_cost", "money", "sensor and order-tracking messages x cost per message", message_cost, "lower"),
+    Kpi(
+        "message_cost",
+        "money",
+        "sensor and order-tracking messages x cost per message",
+        message_cost,
+        "lower",
+    ),
     Kpi(
         "total_cost",
         "money",
@@ -230,5 +266,8 @@ def compute_kpis(result: ReplicationResult, scenario: Scenario) -> dict[str, flo
 
 def catalogue_table() -> pd.DataFrame:
     return pd.DataFrame(
-        [{"kpi": k.name, "unit": k.unit, "better": k.better, "definition": k.definition} for k in CATALOGUE]
+        [
+            {"kpi": k.name, "unit": k.unit, "better": k.better, "definition": k.definition}
+            for k in CATALOGUE
+        ]
     )

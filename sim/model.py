@@ -62,12 +62,19 @@ class Model:
         self.warmup = run.warmup
         self.env = env = simpy.Environment()
         self.streams = streams = Streams(run.seed, replication)
-        self.log = log = EventLog(events_path, replication, enabled=record and scenario.recording.events)
+        self.log = log = EventLog(
+            events_path, replication, enabled=record and scenario.recording.events
+        )
         self.timeseries = TimeSeries(record, scenario.recording.timeseries_interval)
         self.twin = twin = Twin()
         congestion = scenario.network.congestion
         self.traffic = Traffic(
-            plan.network, congestion.hourly, congestion.noise.build(), scenario.network.incidents, streams, self.horizon
+            plan.network,
+            congestion.hourly,
+            congestion.noise.build(),
+            scenario.network.incidents,
+            streams,
+            self.horizon,
         )
         products = {p.sku: p for p in scenario.products}
         self.visibility = visibility = make_visibility(scenario.visibility)
@@ -98,7 +105,10 @@ class Model:
                     products[sku].shelf_life,
                     self.timeseries,
                     policy=policy,
-                    lead_time=Sampler(scenario.suppliers.lead_time.build(), streams.generator(f"leadtime/{name}/{sku}")),
+                    lead_time=Sampler(
+                        scenario.suppliers.lead_time.build(),
+                        streams.generator(f"leadtime/{name}/{sku}"),
+                    ),
                 )
                 warehouse.add_stock(stock, products[sku].cold_chain, products[sku].weight_kg)
             self.warehouses[name] = warehouse
@@ -112,7 +122,11 @@ class Model:
         for store, skus in plan.store_skus.items():
             warehouse = self.warehouses[plan.store_warehouse[store]]
             for sku in skus:
-                stream = next(s for s in reversed(scenario.demand.streams) if s.sku == sku and match(s.stores, [store]))
+                stream = next(
+                    s
+                    for s in reversed(scenario.demand.streams)
+                    if s.sku == sku and match(s.stores, [store])
+                )
                 promotions = [
                     (p.start, p.end, p.uplift)
                     for p in scenario.demand.promotions
@@ -138,7 +152,11 @@ class Model:
                         stream.quantity.build(),
                         streams.generator(f"demand/{key}"),
                     ),
-                    ShrinkSource(shrink.events_per_day / 24, shrink.quantity.build(), streams.generator(f"shrink/{key}"))
+                    ShrinkSource(
+                        shrink.events_per_day / 24,
+                        shrink.quantity.build(),
+                        streams.generator(f"shrink/{key}"),
+                    )
                     if shrink
                     else None,
                     ReadSource(
@@ -156,7 +174,7 @@ class Model:
                     backorder,
                     self.horizon,
                 )
-                shelf.order_fn = warehouse.receive_order  # type: ignore[assignment]
+                shelf.order_fn = warehouse.receive_order
                 self.shelves.append(shelf)
 
         # Fleet.
@@ -248,7 +266,9 @@ class Model:
     def _harvest(self, wall: float) -> ReplicationResult:
         assert self._snapshot is not None
         rows = []
-        for (role, point), before in zip(self._stock_points(), self._snapshot["flows"], strict=True):
+        for (role, point), before in zip(
+            self._stock_points(), self._snapshot["flows"], strict=True
+        ):
             after = point.flows()
             row: dict[str, Any] = {"location": point.location, "sku": point.sku, "role": role}
             for name in FLOW_FIELDS:
@@ -275,7 +295,7 @@ class Model:
             kind: counts[kind] - before
             for kind, before in zip(counts, self._snapshot["messages"], strict=True)
         }
-        sim_events = next(self.env._eid)  # type: ignore[attr-defined]  # SimPy's own event counter
+        sim_events = next(self.env._eid)  # SimPy's own event counter (a diagnostic)
         return ReplicationResult(
             replication=self.replication,
             flows=flows,

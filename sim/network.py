@@ -48,7 +48,8 @@ class Network:
     def __post_init__(self) -> None:
         self.index = {node: i for i, node in enumerate(self.node_ids)}
         self.edge_index = {
-            (int(u), int(v)): e for e, (u, v) in enumerate(zip(self.edge_src, self.edge_dst, strict=True))
+            (int(u), int(v)): e
+            for e, (u, v) in enumerate(zip(self.edge_src, self.edge_dst, strict=True))
         }
         self.edge_free_h = self.edge_km / self.edge_speed
         n = len(self.node_ids)

@@ -47,7 +47,10 @@ def _check_explicit_network(scenario: Scenario) -> Problems:
         for key, name in (("from", road.source), ("to", road.target)):
             if name not in seen:
                 problems.append(
-                    (f"network.roads[{i}].{key}", f"no node {name!r}; nodes are {_listing(sorted(seen))}")
+                    (
+                        f"network.roads[{i}].{key}",
+                        f"no node {name!r}; nodes are {_listing(sorted(seen))}",
+                    )
                 )
     return problems
 
@@ -98,7 +101,9 @@ def resolve_plan(scenario: Scenario) -> tuple[Plan | None, Problems]:
     def check_stores(path: str, patterns: list[str]) -> list[str]:
         found = match(patterns, plan.stores)
         if not found:
-            problems.append((path, f"{patterns} matches no store; stores are {_listing(plan.stores)}"))
+            problems.append(
+                (path, f"{patterns} matches no store; stores are {_listing(plan.stores)}")
+            )
         return found
 
     store_skus: dict[str, list[str]] = {store: [] for store in plan.stores}
@@ -119,10 +124,14 @@ def resolve_plan(scenario: Scenario) -> tuple[Plan | None, Problems]:
         path = f"supply.{key}"
         if key in plan.stores:
             if target not in plan.warehouses:
-                problems.append((path, f"a store is supplied by a warehouse; {target!r} is not one"))
+                problems.append(
+                    (path, f"a store is supplied by a warehouse; {target!r} is not one")
+                )
         elif key in plan.warehouses:
             if target not in plan.suppliers:
-                problems.append((path, f"a warehouse is supplied by a supplier; {target!r} is not one"))
+                problems.append(
+                    (path, f"a warehouse is supplied by a supplier; {target!r} is not one")
+                )
         else:
             problems.append((path, f"{key!r} is neither a store nor a warehouse of the network"))
     if problems:
@@ -139,7 +148,9 @@ def resolve_plan(scenario: Scenario) -> tuple[Plan | None, Problems]:
         else:
             nearest = _nearest(network, store, plan.warehouses, to_source=True)
             if nearest is None:
-                problems.append(("network", f"store {store} has no road path to and from any warehouse"))
+                problems.append(
+                    ("network", f"store {store} has no road path to and from any warehouse")
+                )
                 continue
             plan.store_warehouse[store] = nearest
     serving = sorted(set(plan.store_warehouse.values()), key=plan.warehouses.index)
@@ -147,7 +158,12 @@ def resolve_plan(scenario: Scenario) -> tuple[Plan | None, Problems]:
         plan.warehouse_supplier[warehouse] = scenario.supply.get(warehouse) or (
             _nearest(network, warehouse, plan.suppliers, to_source=False) or plan.suppliers[0]
         )
-        wanted = {sku for s, w in plan.store_warehouse.items() if w == warehouse for sku in plan.store_skus[s]}
+        wanted = {
+            sku
+            for s, w in plan.store_warehouse.items()
+            if w == warehouse
+            for sku in plan.store_skus[s]
+        }
         plan.warehouse_skus[warehouse] = [sku for sku in skus if sku in wanted]
 
     # Policies: later rules override earlier ones.
@@ -159,7 +175,9 @@ def resolve_plan(scenario: Scenario) -> tuple[Plan | None, Problems]:
                 (f"inventory[{i}].locations", f"{rule.locations} matches no store or warehouse")
             )
         if not match(rule.skus, skus):
-            problems.append((f"inventory[{i}].skus", f"{rule.skus} matches no SKU; SKUs are {_listing(skus)}"))
+            problems.append(
+                (f"inventory[{i}].skus", f"{rule.skus} matches no SKU; SKUs are {_listing(skus)}")
+            )
         for location in match(rule.locations, locations):
             for sku in match(rule.skus, skus):
                 plan.policies[(location, sku)] = (rule.policy, rule.initial)
@@ -182,7 +200,10 @@ def resolve_plan(scenario: Scenario) -> tuple[Plan | None, Problems]:
             problems.append(("fleet", f"warehouse {warehouse} supplies stores but has no truck"))
         elif cold & set(plan.warehouse_skus[warehouse]) and not any(t.refrigerated for t in groups):
             problems.append(
-                ("fleet", f"warehouse {warehouse} ships cold-chain SKUs but has no refrigerated truck")
+                (
+                    "fleet",
+                    f"warehouse {warehouse} ships cold-chain SKUs but has no refrigerated truck",
+                )
             )
     if scenario.visibility.kind == "realtime" and scenario.sensors.shelf is None:
         problems.append(("visibility", "realtime visibility needs sensors.shelf"))

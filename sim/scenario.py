@@ -11,7 +11,7 @@ import difflib
 import fnmatch
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Annotated, Any, Literal, Union
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Union
 
 import yaml
 from pydantic import (
@@ -58,6 +58,11 @@ NonNegativeInt = Annotated[int, Field(ge=0)]
 Patterns = Annotated[list[str], Field(min_length=1)]
 
 
+def _as_spec(data: Any) -> Any:
+    """A default given as plain data; ``validate_default`` turns it into the field's type."""
+    return data
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(
         extra="forbid", frozen=True, populate_by_name=True, validate_default=True
@@ -72,9 +77,11 @@ class Strict(BaseModel):
 class _DistSpec(Strict):
     """Base of every distribution spec; ``build()`` gives the distribution object."""
 
+    kind: str
+
     def build(self) -> d.Distribution:
         values = self.model_dump(exclude={"kind"})
-        kind = getattr(self, "kind")
+        kind = self.kind
         truncate = type(self).__name__.startswith("Time")
         if kind == "constant":
             return d.Constant(values["value"])
@@ -132,12 +139,12 @@ def _spec(prefix: str, kind: str, doc: str, **fields: Any) -> type[_DistSpec]:
     if check is not None:
         validators["check"] = model_validator(mode="after")(check)
     name = prefix + "".join(part.title() for part in kind.split("_"))
-    model: type[_DistSpec] = create_model(  # type: ignore[call-overload]
+    model: type[_DistSpec] = create_model(
         name,
         __base__=_DistSpec,
         __doc__=doc,
         __validators__=validators,
-        kind=(Literal[kind], ...),
+        kind=(Literal[kind], ...),  # type: ignore[arg-type]
         **fields,
     )
     return model
@@ -148,7 +155,9 @@ def _continuous_family(prefix: str, location: Any, positive: Any) -> Any:
     members = [
         _spec(prefix, "constant", "Always the same value.", value=(location, ...)),
         _spec(prefix, "exponential", "Exponential with the given mean.", mean=(positive, ...)),
-        _spec(prefix, "uniform", "Uniform on [low, high].", low=(location, ...), high=(location, ...)),
+        _spec(
+            prefix, "uniform", "Uniform on [low, high].", low=(location, ...), high=(location, ...)
+        ),
         _spec(
             prefix,
             "normal",
@@ -163,7 +172,13 @@ def _continuous_family(prefix: str, location: Any, positive: Any) -> Any:
             mean=(positive, ...),
             sd=(location, ...),
         ),
-        _spec(prefix, "gamma", "Gamma (shape, scale).", shape=(PositiveFloat, ...), scale=(positive, ...)),
+        _spec(
+            prefix,
+            "gamma",
+            "Gamma (shape, scale).",
+            shape=(PositiveFloat, ...),
+            scale=(positive, ...),
+        ),
         _spec(
             prefix,
             "weibull",
@@ -182,38 +197,53 @@ def _continuous_family(prefix: str, location: Any, positive: Any) -> Any:
     return Annotated[Union[tuple(members)], Field(discriminator="kind")]  # noqa: UP007
 
 
-TimeDist = _continuous_family("Time", Duration, PositiveDuration)
-RealDist = _continuous_family("Real", NonNegativeFloat, PositiveFloat)
-CountDist = Annotated[
-    Union[  # noqa: UP007
-        _spec("Count", "constant", "Always the same count.", value=(NonNegativeInt, ...)),
-        _spec("Count", "poisson", "Poisson with the given mean.", mean=(PositiveFloat, ...)),
-        _spec(
-            "Count",
-            "negative_binomial",
-            "Overdispersed counts with the given mean and variance.",
-            mean=(PositiveFloat, ...),
-            var=(PositiveFloat, ...),
-        ),
-        _spec(
-            "Count",
-            "uniform",
-            "Integers low..high inclusive.",
-            low=(NonNegativeInt, ...),
-            high=(NonNegativeInt, ...),
-        ),
-        _spec(
-            "Count",
-            "empirical",
-            "The given counts, with weights (equal when omitted).",
-            values=(Annotated[list[NonNegativeInt], Field(min_length=1)], ...),
-            weights=(list[NonNegativeFloat] | None, None),
-        ),
-    ],
-    Field(discriminator="kind"),
-]
+if TYPE_CHECKING:
+    # The families are built at run time; to the type checker each is a spec with build().
+    TimeDist = _DistSpec
+    RealDist = _DistSpec
+    CountDist = _DistSpec
+else:
+    TimeDist = _continuous_family("Time", Duration, PositiveDuration)
+    RealDist = _continuous_family("Real", NonNegativeFloat, PositiveFloat)
+    CountDist = Annotated[
+        Union[  # noqa: UP007
+            _spec("Count", "constant", "Always the same count.", value=(NonNegativeInt, ...)),
+            _spec("Count", "poisson", "Poisson with the given mean.", mean=(PositiveFloat, ...)),
+            _spec(
+                "Count",
+                "negative_binomial",
+                "Overdispersed counts with the given mean and variance.",
+                mean=(PositiveFloat, ...),
+                var=(PositiveFloat, ...),
+            ),
+            _spec(
+                "Count",
+                "uniform",
+                "Integers low..high inclusive.",
+                low=(NonNegativeInt, ...),
+                high=(NonNegativeInt, ...),
+            ),
+            _spec(
+                "Count",
+                "empirical",
+                "The given counts, with weights (equal when omitted).",
+                values=(Annotated[list[NonNegativeInt], Field(min_length=1)], ...),
+                weights=(list[NonNegativeFloat] | None, None),
+            ),
+        ],
+        Field(discriminator="kind"),
+    ]
 
-TIME_KINDS = ("constant", "exponential", "uniform", "normal", "lognormal", "gamma", "weibull", "empirical")
+TIME_KINDS = (
+    "constant",
+    "exponential",
+    "uniform",
+    "normal",
+    "lognormal",
+    "gamma",
+    "weibull",
+    "empirical",
+)
 COUNT_KINDS = ("constant", "poisson", "negative_binomial", "uniform", "empirical")
 
 
@@ -223,7 +253,9 @@ def constant_time(hours: float) -> Any:
 
 
 _TIME_CONSTANT: Any = next(
-    m for m in TimeDist.__args__[0].__args__ if m.__name__ == "TimeConstant"
+    m
+    for m in TimeDist.__args__[0].__args__  # type: ignore[attr-defined]
+    if m.__name__ == "TimeConstant"
 )
 
 # ---------------------------------------------------------------------------------------------
@@ -273,11 +305,11 @@ class GeneratedNetwork(Strict):
     stores: PositiveInt
     junctions: NonNegativeInt = 0
     detour: RealDist = Field(
-        default_factory=lambda: {"kind": "uniform", "low": 1.15, "high": 1.45},
+        default_factory=lambda: _as_spec({"kind": "uniform", "low": 1.15, "high": 1.45}),
         description="road km over straight-line km",
     )
     speed_kmh: RealDist = Field(
-        default_factory=lambda: {"kind": "uniform", "low": 60.0, "high": 100.0}
+        default_factory=lambda: _as_spec({"kind": "uniform", "low": 60.0, "high": 100.0})
     )
 
 
@@ -287,7 +319,7 @@ class Congestion(Strict):
     hourly: Annotated[list[PositiveFloat], Field(min_length=24, max_length=24)] = Field(
         default_factory=lambda: [1.0] * 24
     )
-    noise: RealDist = Field(default_factory=lambda: {"kind": "constant", "value": 1.0})
+    noise: RealDist = Field(default_factory=lambda: _as_spec({"kind": "constant", "value": 1.0}))
 
 
 class Incidents(Strict):
@@ -319,7 +351,7 @@ class NetworkSpec(Strict):
 class TemperatureRange(Strict):
     min: float
     max: float
-    tolerance: Duration = Field("0h", description="time above max before the goods spoil")
+    tolerance: Duration = Field(_as_spec("0h"), description="time above max before the goods spoil")
 
     @model_validator(mode="after")
     def _ordered(self) -> "TemperatureRange":
@@ -348,7 +380,7 @@ class DemandStream(Strict):
     stores: Patterns
     sku: str
     customers_per_day: PositiveFloat
-    quantity: CountDist = Field(default_factory=lambda: {"kind": "constant", "value": 1})
+    quantity: CountDist = Field(default_factory=lambda: _as_spec({"kind": "constant", "value": 1}))
 
 
 class Promotion(Strict):
@@ -395,7 +427,7 @@ class MinMaxSpec(Strict):
 
     @model_validator(mode="after")
     def _ordered(self) -> "MinMaxSpec":
-        if self.S <= self.s:
+        if self.s >= self.S:
             raise ValueError("(s, S) needs S > s")
         return self
 
@@ -446,7 +478,7 @@ class Shrinkage(Strict):
     """Losses with no transaction (theft, damage, misplacement), per store and SKU."""
 
     events_per_day: PositiveFloat
-    quantity: CountDist = Field(default_factory=lambda: {"kind": "constant", "value": 1})
+    quantity: CountDist = Field(default_factory=lambda: _as_spec({"kind": "constant", "value": 1}))
 
 
 class StoreSpec(Strict):
@@ -587,7 +619,7 @@ class Scenario(Strict):
     stores: StoreSpec = Field(default_factory=StoreSpec)
     supply: dict[str, str] = Field(
         default_factory=dict,
-        description="who supplies whom: store -> warehouse, warehouse -> supplier; nearest otherwise",
+        description="store -> warehouse and warehouse -> supplier; the nearest otherwise",
     )
     fleet: Annotated[list[TruckGroup], Field(min_length=1)]
     sensors: Sensors = Field(default_factory=Sensors)
@@ -600,7 +632,9 @@ class Scenario(Strict):
     def product(self, sku: str) -> Product:
         return next(p for p in self.products if p.sku == sku)
 
-    def with_overrides(self, overrides: Mapping[str, Any], source: str = "<overrides>") -> "Scenario":
+    def with_overrides(
+        self, overrides: Mapping[str, Any], source: str = "<overrides>"
+    ) -> "Scenario":
         """A new scenario with ``overrides`` deep-merged onto this one and validated again."""
         data = deep_merge(self.model_dump(mode="json", by_alias=True), overrides)
         return load_scenario_data(data, source)
@@ -617,7 +651,7 @@ class _UniqueKeyLoader(yaml.SafeLoader):
 def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode, deep: bool = False) -> Any:
     seen: set[Any] = set()
     for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+        key = loader.construct_object(key_node, deep=deep)
         if key in seen:
             raise yaml.constructor.ConstructorError(
                 None, None, f"key {key!r} appears twice", key_node.start_mark
@@ -628,7 +662,7 @@ def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode, deep: bo
 
 _UniqueKeyLoader.add_constructor(
     yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
-    _construct_mapping,  # type: ignore[arg-type]
+    _construct_mapping,
 )
 
 
@@ -672,13 +706,18 @@ def _message(error: Mapping[str, Any], vocabulary: set[str]) -> str:
         return "this key is required"
     if kind == "union_tag_invalid":
         ctx = error.get("ctx", {})
-        return (
-            f"unknown kind {ctx.get('tag')!r}; expected one of {ctx.get('expected_tags')}"
-        )
+        return f"unknown kind {ctx.get('tag')!r}; expected one of {ctx.get('expected_tags')}"
     if kind == "union_tag_not_found":
         return "a 'kind' key is required here"
-    message = str(error["msg"])
-    return message.removeprefix("Value error, ").removeprefix("Assertion failed, ")
+    message = str(error["msg"]).removeprefix("Value error, ").removeprefix("Assertion failed, ")
+    given = error.get("input")
+    if (
+        isinstance(given, str | int | float)
+        and not isinstance(given, bool)
+        and "got" not in message
+    ):
+        message += f" (got {given!r})"
+    return message
 
 
 _UNION_TAGS = {
@@ -696,7 +735,9 @@ _UNION_TAGS = {
 def _clean_loc(loc: Iterable[Any]) -> list[str | int]:
     """Drop the tags pydantic inserts after a tagged union (``lead_time.gamma.scale``)."""
     parts = list(loc)
-    return [p for i, p in enumerate(parts) if not (i > 0 and p in _UNION_TAGS and i + 1 < len(parts))]
+    return [
+        p for i, p in enumerate(parts) if not (i > 0 and p in _UNION_TAGS and i + 1 < len(parts))
+    ]
 
 
 def load_scenario_data(data: Any, source: str = "<dict>") -> Scenario:
@@ -731,7 +772,7 @@ def load_scenario(path: str | Path) -> Scenario:
     except OSError as exc:
         raise ScenarioError(source, [("(file)", f"cannot read: {exc.strerror}")]) from None
     try:
-        data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
+        data = yaml.load(text, Loader=_UniqueKeyLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "(file)"

@@ -58,7 +58,7 @@ class MinMax(_Params):
 
     kind: ClassVar[str] = "s_S"
 
-    def __init__(self, s: int, S: int) -> None:  # noqa: N803 - the textbook's names
+    def __init__(self, s: int, S: int) -> None:
         self.s = s
         self.S = S
         self.review_period: float | None = None
@@ -79,7 +79,7 @@ class Periodic(_Params):
 
     kind: ClassVar[str] = "R_S"
 
-    def __init__(self, review: float, S: int) -> None:  # noqa: N803
+    def __init__(self, review: float, S: int) -> None:
         self.review_period: float | None = review
         self.S = S
 
@@ -99,7 +99,7 @@ class ReorderPoint(_Params):
 
     kind: ClassVar[str] = "r_Q"
 
-    def __init__(self, r: int, Q: int) -> None:  # noqa: N803
+    def __init__(self, r: int, Q: int) -> None:
         self.r = r
         self.Q = Q
         self.review_period: float | None = None
@@ -117,9 +117,7 @@ class ReorderPoint(_Params):
         return self.r + self.Q
 
 
-REGISTRY: dict[str, type] = {
-    cls.kind: cls for cls in (BaseStock, MinMax, Periodic, ReorderPoint)
-}
+REGISTRY: dict[str, type] = {cls.kind: cls for cls in (BaseStock, MinMax, Periodic, ReorderPoint)}
 
 
 def make_policy(spec: PolicySpec) -> ReplenishmentPolicy:

@@ -48,7 +48,9 @@ class CustomerStream:
         return times[keep], quantities[keep]
 
 
-def poisson_times(rate_per_hour: float, start: float, hours: float, rng: np.random.Generator) -> np.ndarray:
+def poisson_times(
+    rate_per_hour: float, start: float, hours: float, rng: np.random.Generator
+) -> np.ndarray:
     """Sorted event times of a homogeneous Poisson process on [start, start + hours)."""
     count = rng.poisson(rate_per_hour * hours)
     return np.sort(start + hours * rng.random(count))

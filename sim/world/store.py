@@ -458,7 +458,9 @@ class Shelf(StockPoint):
         rec = self.record
         rec.on_hand = self.on_hand
         rec.last_sync = now
-        self.log.add(COUNT, now, now, source_code, self._entity, self._sku_code, float(self.on_hand))
+        self.log.add(
+            COUNT, now, now, source_code, self._entity, self._sku_code, float(self.on_hand)
+        )
         if self._trigger is not None and rec.position <= self._trigger:
             self._order_now()
         self.reschedule()

@@ -122,12 +122,24 @@ class Truck:
             if sensors.reefer_temperature and self.refrigerated
             else None
         )
-        self.dock = Channel(sensors.dock_door, streams.generator(f"dock/{name}")) if sensors.dock_door else None
+        self.dock = (
+            Channel(sensors.dock_door, streams.generator(f"dock/{name}"))
+            if sensors.dock_door
+            else None
+        )
         self.track_orders = sensors.order_tracking is not None
         self._code = log.code(name)
         self._off: list[tuple[float, float]] = []  # reefer off (stranded) during the current leg
-        for field in TRUCK_FIELDS:
-            setattr(self, field, 0.0)
+        self.trips = 0
+        self.km = 0.0
+        self.hours = 0.0
+        self.driving_hours = 0.0
+        self.breakdowns = 0
+        self.downtime_hours = 0.0
+        self.repair_cost = 0.0
+        self.tow_cost = 0.0
+        self.delivered_units = 0
+        self.spoiled_units = 0
 
     def counters(self) -> dict[str, float]:
         return {field: getattr(self, field) for field in TRUCK_FIELDS}
@@ -151,7 +163,15 @@ class Truck:
             self._scan(trip, home._code)
             if self.track_orders:
                 for line in trip:
-                    self.log.add(SHIPPED, env.now, env.now, self._code, line.shelf._entity, line.shelf._sku_code, float(line.qty))
+                    self.log.add(
+                        SHIPPED,
+                        env.now,
+                        env.now,
+                        self._code,
+                        line.shelf._entity,
+                        line.shelf._sku_code,
+                        float(line.qty),
+                    )
             out = self.network.path(home.name, store)
             back = self.network.path(store, home.name)
             assert out is not None and back is not None  # checked when the scenario loaded
@@ -164,12 +184,28 @@ class Truck:
             for line in trip:
                 if line in spoiled:
                     self.spoiled_units += line.qty
-                    self.log.add(SPOILED, env.now, env.now, self._code, line.shelf._entity, line.shelf._sku_code, float(line.qty))
+                    self.log.add(
+                        SPOILED,
+                        env.now,
+                        env.now,
+                        self._code,
+                        line.shelf._entity,
+                        line.shelf._sku_code,
+                        float(line.qty),
+                    )
                     line.shelf.cancel_inbound(line.qty)
                 else:
                     self.delivered_units += line.qty
                     if self.track_orders:
-                        self.log.add(DELIVERED, env.now, env.now, self._code, line.shelf._entity, line.shelf._sku_code, float(line.qty))
+                        self.log.add(
+                            DELIVERED,
+                            env.now,
+                            env.now,
+                            self._code,
+                            line.shelf._entity,
+                            line.shelf._sku_code,
+                            float(line.qty),
+                        )
                     line.shelf.receive(line.lots)
             self._off = []
             yield from self.drive(back)
@@ -184,7 +220,9 @@ class Truck:
         if self.dock.read_rate < 1:
             times = times[self.dock.rng.random(len(times)) < self.dock.read_rate]
         received = self.dock.received(times)
-        self.log.add_many(DOCK, times, received, self._code, entity, 0, np.full(len(times), float(len(trip))))
+        self.log.add_many(
+            DOCK, times, received, self._code, entity, 0, np.full(len(times), float(len(trip)))
+        )
 
     # -- driving -----------------------------------------------------------------------------
 
@@ -220,7 +258,17 @@ class Truck:
             assert wear_spec is not None
             now = env.now
             x, y = network.xy[network.edge_dst[leg[-1]]]
-            self.log.add(BREAKDOWN, now, now, self._code, self._code, 0, float(path_wear[n - 1]), float(x), float(y))
+            self.log.add(
+                BREAKDOWN,
+                now,
+                now,
+                self._code,
+                self._code,
+                0,
+                float(path_wear[n - 1]),
+                float(x),
+                float(y),
+            )
             repair = self._repair()
             self.breakdowns += 1
             self.downtime_hours += repair
@@ -241,17 +289,25 @@ class Truck:
             at = self.gps.times(start, end)
             xs = np.interp(at, times, network.xy[nodes, 0])
             ys = np.interp(at, times, network.xy[nodes, 1])
-            self.log.add_many(GPS, at, self.gps.received(at), self._code, self._code, 0, np.zeros(len(at)), xs, ys)
+            self.log.add_many(
+                GPS, at, self.gps.received(at), self._code, self._code, 0, np.zeros(len(at)), xs, ys
+            )
         if self.health is not None:
             at = self.health.times(start, end)
             true = np.interp(at, times, wear)
-            noisy = true + self.health.rng.normal(0.0, self.health.noise_sd, len(at)) if self.health.noise_sd else true
-            self.log.add_many(HEALTH, at, self.health.received(at), self._code, self._code, 0, noisy)
+            noisy = (
+                true + self.health.rng.normal(0.0, self.health.noise_sd, len(at))
+                if self.health.noise_sd
+                else true
+            )
+            self.log.add_many(
+                HEALTH, at, self.health.received(at), self._code, self._code, 0, noisy
+            )
 
     # -- cold chain --------------------------------------------------------------------------
 
     def _cold_chain(self, trip: list[Line], start: float, end: float) -> set[Line]:
-        """Reefer failures and breakdowns warm the trailer; lines above their limit too long spoil."""
+        """Reefer failures and breakdowns warm the trailer; cold lines too long too warm spoil."""
         if not self.refrigerated or not any(line.cold for line in trip):
             return set()
         reefer = self.group.reefer
@@ -263,7 +319,10 @@ class Truck:
             count = rng.poisson(reefer.failures_per_day / 24 * (end - start))
             starts = start + (end - start) * rng.random(count)
             lengths = reefer.failure_duration.build().sample(rng, count)
-            off += [(float(s), float(min(end, s + length))) for s, length in zip(starts, lengths, strict=True)]
+            off += [
+                (float(s), float(min(end, s + length)))
+                for s, length in zip(starts, lengths, strict=True)
+            ]
         if self.thermo is not None:
             at = self.thermo.times(start, end)
             temp = np.full(len(at), setpoint)

@@ -15,8 +15,8 @@ import simpy
 
 from sim.distributions import Sampler
 from sim.records import KIND, EventLog
-from sim.world.store import Shelf, call_at
 from sim.world.stock import StockPoint
+from sim.world.store import Shelf, call_at
 
 if TYPE_CHECKING:
     from sim.policies.replenishment import ReplenishmentPolicy
@@ -32,7 +32,13 @@ class Line:
     __slots__ = ("cold", "lots", "ordered_at", "qty", "shelf", "weight")
 
     def __init__(
-        self, shelf: Shelf, qty: int, lots: list[tuple[float, int]], ordered_at: float, cold: bool, weight: float
+        self,
+        shelf: Shelf,
+        qty: int,
+        lots: list[tuple[float, int]],
+        ordered_at: float,
+        cold: bool,
+        weight: float,
     ) -> None:
         self.shelf = shelf
         self.qty = qty
@@ -59,7 +65,9 @@ class Line:
 
 
 class WarehouseStock(StockPoint):
-    def __init__(self, *args: object, policy: ReplenishmentPolicy, lead_time: Sampler, **kwargs: object) -> None:
+    def __init__(
+        self, *args: object, policy: ReplenishmentPolicy, lead_time: Sampler, **kwargs: object
+    ) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.policy = policy
         self.lead_time = lead_time
@@ -121,7 +129,9 @@ class Warehouse:
         now = self.env.now
         stock.demand += qty
         if self.track_orders:
-            self.log.add(ORDER_PLACED, now, now, shelf._entity, self._code, shelf._sku_code, float(qty))
+            self.log.add(
+                ORDER_PLACED, now, now, shelf._entity, self._code, shelf._sku_code, float(qty)
+            )
         given = min(qty, stock.on_hand)
         if given:
             self._allocate(stock, shelf, given, now)
@@ -201,13 +211,17 @@ class Warehouse:
         now = self.env.now
         stock.record.on_order += qty
         stock.orders += 1
-        self.log.add(SUPPLIER_ORDER, now, now, self._code, self._code, self.log.code(stock.sku), float(qty))
+        self.log.add(
+            SUPPLIER_ORDER, now, now, self._code, self._code, self.log.code(stock.sku), float(qty)
+        )
         call_at(self.env, now + stock.lead_time(), lambda: self._receive_supply(stock, qty))
 
     def _receive_supply(self, stock: WarehouseStock, qty: int) -> None:
         self._advance(stock)
         now = self.env.now
-        self.log.add(SUPPLIER_RECEIPT, now, now, self._code, self._code, self.log.code(stock.sku), float(qty))
+        self.log.add(
+            SUPPLIER_RECEIPT, now, now, self._code, self._code, self.log.code(stock.sku), float(qty)
+        )
         expiry = now + stock.shelf_life if stock.shelf_life is not None else math.inf
         stock.on_hand += qty
         stock.add_lots([(expiry, qty)])

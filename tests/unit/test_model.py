@@ -1,0 +1,87 @@
+"""The assembled world on the tiny scenario: conservation, the twin under manual counts,
+warm-up exclusion, and demand volume against its rate."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim.kpi import compute_kpis
+from sim.model import Model
+from sim.scenario import load_scenario_data
+
+
+@pytest.fixture
+def result(tiny: dict[str, Any], tmp_path: Path) -> Any:
+    scenario = load_scenario_data(tiny)
+    return Model(scenario, 0, events_path=tmp_path / "events.parquet", record=True).run()
+
+
+def test_stock_is_conserved_exactly_per_location_and_sku(result: Any) -> None:
+    f = result.flows
+    inflow = f.total_initial + f.total_received
+    outflow = f.total_sold + f.total_shrunk + f.total_spoiled + f.total_shipped + f.on_hand_end
+    assert (inflow == outflow).all(), f[inflow != outflow]
+    # the chain actually moved goods: every store received deliveries, the warehouse shipped
+    assert (f[f.role == "store"].total_received > 0).all()
+    assert f[f.role == "warehouse"].total_shipped.sum() > 0
+
+
+def test_warehouse_shipments_reach_stores_or_are_accounted_for(result: Any) -> None:
+    f = result.flows
+    shipped = f[f.role == "warehouse"].total_shipped.sum()
+    received = f[f.role == "store"].total_received.sum()
+    # what left the warehouse is at a store, spoiled in transit, or still on the way
+    assert received <= shipped
+    assert shipped - received < 400  # at most a couple of truckloads are in the pipeline
+
+
+def test_manual_records_drift_with_shrinkage_and_are_reset_by_counts(result: Any) -> None:
+    ts = result.timeseries.to_pandas()
+    stores = ts[ts.location.str.startswith("S")]
+    gap = stores.record - stores.on_hand
+    # Only shrinkage separates record and truth, so the record is never below the truth ...
+    assert (gap >= 0).all()
+    # ... it drifts between counts (2 shrinkage events a day per store-SKU) ...
+    before_count = stores[stores.t == 239.0]
+    assert (before_count.record - before_count.on_hand).sum() > 0
+    # ... and every count (every 5 days) sets it to the truth.
+    for t in (120.0, 240.0, 360.0):
+        at_count = stores[stores.t == t]
+        assert len(at_count) == 3
+        assert (at_count.record == at_count.on_hand).all()
+
+
+def test_customers_after_warmup_match_the_demand_rate(tiny: dict[str, Any]) -> None:
+    # 20 + 20 + 10 customers a day over the 18 measured days: Poisson with mean 900, sd 30.
+    # Five replications' total has sd 30 * sqrt(5); we allow 5 sd.
+    scenario = load_scenario_data(tiny)
+    total = sum(Model(scenario, r, record=False).run().flows.customers.sum() for r in range(5))
+    assert abs(total - 5 * 900) <= 5 * 30 * np.sqrt(5)
+
+
+def test_kpis_cover_the_catalogue_and_are_plausible(result: Any, tiny: dict[str, Any]) -> None:
+    kpis = compute_kpis(result, load_scenario_data(tiny))
+    assert 0 < kpis["fill_rate"] <= 100
+    assert kpis["km"] > 0 and kpis["truck_hours"] > 0
+    assert kpis["sensor_messages"] > 0
+    assert kpis["total_cost"] > kpis["transport_cost"] > 0
+    assert kpis["backorders"] == 0  # lost-sales scenario
+
+
+def test_event_log_has_both_times_and_positions(result: Any, tmp_path: Path) -> None:
+    events = pd.read_parquet(tmp_path / "events.parquet")
+    assert {"t_event", "t_received", "kind", "source", "entity", "sku", "value"} <= set(
+        events.columns
+    )
+    gps = events[events.kind == "gps"]
+    assert len(gps) > 0 and gps.x.notna().all()
+    # readings can only arrive after they were taken
+    delivered = events.t_received.notna()
+    assert (events.t_received[delivered] >= events.t_event[delivered]).all()
+    counts = events[events.kind == "count"]
+    assert sorted(counts.t_event.unique()) == [120.0, 240.0, 360.0]

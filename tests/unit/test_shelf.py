@@ -1,0 +1,153 @@
+"""The lazy store shelf, on hand-checkable scripts of customers, shrinkage and sensor reads.
+
+The shelf schedules a SimPy event only when its *record* reaches the reorder trigger; these tests
+assert the exact times and quantities of the orders that follow from a script.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import simpy
+
+from sim.iot.twin import StockRecord
+from sim.policies.replenishment import MinMax
+from sim.records import EventLog, TimeSeries
+from sim.world.store import CUSTOMER, READ, SHRINK, Shelf
+
+
+class ScriptedShelf(Shelf):
+    """A shelf whose customers, shrinkage and reads come from a fixed script."""
+
+    script: list[tuple[float, int, float, float]]
+
+    def _extend(self) -> None:
+        self._window_end = 10**9
+        for t, code, a, b in self.script:
+            self._t.append(t)
+            self._code.append(code)
+            self._a.append(a)
+            self._b.append(b)
+
+
+def make_shelf(
+    script: list[tuple[float, int, float, float]], s: int = 2, big_s: int = 5, initial: int = 5
+) -> tuple[simpy.Environment, ScriptedShelf, list[tuple[float, int]]]:
+    env = simpy.Environment()
+    log = EventLog(None, 0, enabled=False)
+    shelf = ScriptedShelf(
+        env,
+        "S1",
+        "A",
+        initial,
+        StockRecord("S1", "A", initial),
+        None,
+        TimeSeries(False, 1.0),
+        MinMax(s, big_s),
+        customers=None,  # type: ignore[arg-type]
+        shrink=None,
+        reads=None,
+        log=log,
+        backorder_mode=False,
+        horizon=100.0,
+    )
+    shelf.script = script
+    orders: list[tuple[float, int]] = []
+
+    def order(_shelf: Any, qty: int) -> None:
+        orders.append((env.now, qty))
+
+    shelf.order_fn = order
+    shelf.start()
+    return env, shelf, orders
+
+
+def customers(*times: float, qty: int = 1) -> list[tuple[float, int, float, float]]:
+    return [(t, CUSTOMER, float(qty), 0.0) for t in times]
+
+
+def test_orders_when_the_record_reaches_s_and_not_before() -> None:
+    env, shelf, orders = make_shelf(customers(1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5))
+    env.run(until=50)
+    shelf.advance()
+    # 5 -> 4 -> 3 -> 2 at t=3.5: order S - position = 5 - 2 = 3; no delivery comes, so after
+    # two more sales the shelf is empty and the last two customers are lost.
+    assert orders == [(3.5, 3)]
+    assert (shelf.sold, shelf.lost, shelf.on_hand) == (5, 2, 0)
+    assert shelf.record.position == 3
+    # empty from 5.5 to 50
+    assert shelf.stockout_hours == 50 - 5.5
+    # on hand 5 until 1.5, 4 until 2.5, 3 until 3.5, 2 until 4.5, 1 until 5.5
+    assert shelf.on_hand_hours == 5 * 1.5 + 4 + 3 + 2 + 1
+
+
+def test_a_delivery_restarts_the_look_ahead() -> None:
+    env, shelf, orders = make_shelf(customers(1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5))
+
+    def deliver() -> Any:
+        yield env.timeout(6.0)
+        shelf.receive([(np.inf, 3)])
+
+    env.process(deliver())
+    env.run(until=50)
+    shelf.advance()
+    # at 6.0: on hand 0 + 3, on order 3 - 3: position 3; the sale at 6.5 takes it to 2
+    assert orders == [(3.5, 3), (6.5, 3)]
+    assert (shelf.sold, shelf.lost, shelf.received) == (7, 0, 3)
+
+
+def test_shrinkage_is_invisible_until_a_count() -> None:
+    script = [(1.0, SHRINK, 2.0, 0.0), (2.0, SHRINK, 2.0, 0.0)]
+    env, shelf, orders = make_shelf(script)
+
+    def count() -> Any:
+        yield env.timeout(10.0)
+        shelf.count(0)
+
+    env.process(count())
+    env.run(until=20)
+    shelf.advance()
+    # The truth fell to 1 at t=2, but the record stayed at 5: the policy saw nothing to do.
+    # The count at t=10 sets the record to 1: position 1 <= s = 2, order 5 - 1 = 4.
+    assert orders == [(10.0, 4)]
+    assert shelf.shrunk == 4 and shelf.on_hand == 1
+    # |record - true| was 2 from t=1 to 2 and 4 from 2 to 10, then 0
+    assert shelf.record_error_hours == 2 * 1 + 4 * 8
+
+
+def test_a_read_resets_the_record_when_it_is_received() -> None:
+    # Shrinkage of 3 at t=1; a noiseless read at t=2 arrives over the bus at t=2.5.
+    script = [(1.0, SHRINK, 3.0, 0.0), (2.0, READ, 0.0, 0.5)]
+    env, shelf, orders = make_shelf(script)
+    env.run(until=20)
+    shelf.advance()
+    assert orders == [(2.5, 3)]
+    assert shelf.record.on_hand == 2
+
+
+def test_a_read_lost_on_the_bus_changes_nothing() -> None:
+    script = [(1.0, SHRINK, 3.0, 0.0), (2.0, READ, 0.0, -1.0)]
+    env, shelf, orders = make_shelf(script)
+    env.run(until=20)
+    shelf.advance()
+    assert orders == []
+    assert shelf.record.on_hand == 5
+
+
+def test_a_delayed_read_is_brought_forward_by_later_sales() -> None:
+    # The read at t=2 sees 2 units (5 - 3 shrunk); a sale at t=2.2 is recorded before the
+    # reading arrives at t=3: the record must become 2 - 1 = 1, not 2.
+    script = [(1.0, SHRINK, 3.0, 0.0), (2.0, READ, 0.0, 1.0), *customers(2.2)]
+    env, shelf, orders = make_shelf(script, s=0, big_s=5)
+    env.run(until=20)
+    shelf.advance()
+    assert shelf.record.on_hand == 1 == shelf.on_hand
+    assert orders == []
+
+
+def test_policies_see_only_the_recorded_position() -> None:
+    # A policy object is handed integers from the twin; it holds no reference to the world.
+    policy = MinMax(2, 5)
+    assert policy.order_quantity(2) == 3 and policy.order_quantity(3) == 0
+    assert set(policy.get_params()) == {"s", "S", "review_period"}
