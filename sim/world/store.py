@@ -1,11 +1,17 @@
-"""A store shelf (one SKU at one store): customers, shrinkage and shelf reads, consumed lazily.
+"""A store shelf (one SKU at one store): customers, shrinkage and shelf reads, in bulk.
 
 Customers are many and decisions few. A shelf draws its customers, shrinkage losses and sensor
-reads a day at a time and applies them in a plain loop only up to the moment something needs
-it: a delivery, a count, the end of the warm-up, or the next time its *record* can reach the
-reorder trigger. That moment is found by running the same loop ahead without committing
-(``_run(..., commit=False)``), and it is the only SimPy event the shelf schedules. Stock levels
-and integrals still change at the exact customer times, so KPIs are exact.
+reads a week at a time and applies them with array operations, only up to the moment something
+needs the shelf: a delivery, a count, the end of the warm-up, or the next time its *record*
+reaches the reorder trigger. That moment is found by simulating ahead from the committed state
+(``_simulate``); the result is kept, and the one SimPy event the shelf schedules commits it, unless
+a delivery or count came first. Stock levels and integrals change at the exact customer times,
+so the KPIs are exact.
+
+Between two such moments the shelf only loses stock, so the true level after each event is
+``max(0, on_hand - cumulative outflow)`` (a customer who finds too little takes what is left),
+and the record is the last received reading (or the starting record) moved by the sales
+recorded since: both are cumulative sums.
 """
 
 from __future__ import annotations
@@ -13,13 +19,12 @@ from __future__ import annotations
 import math
 from collections import deque
 from collections.abc import Callable
-from heapq import heappop, heappush
 from typing import TYPE_CHECKING
 
 import numpy as np
 import simpy
 
-from sim.records import KIND, NAN, EventLog
+from sim.records import KIND, EventLog
 from sim.world.demand import CustomerStream, poisson_times
 from sim.world.stock import StockPoint
 
@@ -29,8 +34,9 @@ if TYPE_CHECKING:
     from sim.policies.replenishment import ReplenishmentPolicy
     from sim.records import TimeSeries
 
-CUSTOMER, SHRINK, READ = 0, 1, 2
-WINDOW_HOURS = 24
+CUSTOMER, SHRINK, CAPTURE, RECEIPT = 0, 1, 2, 3
+READ = CAPTURE
+WINDOW_HOURS = 168
 INF = math.inf
 SHELF_READ = KIND["shelf_read"]
 COUNT = KIND["count"]
@@ -84,6 +90,73 @@ class ReadSource:
         return times[read], noise[read], latency[read]
 
 
+class _State:
+    """A shelf's state as simulated ahead, not yet committed."""
+
+    __slots__ = (
+        "backlog",
+        "backorder_hours",
+        "backordered",
+        "customers",
+        "demand",
+        "last_t",
+        "lost",
+        "lots",
+        "on",
+        "on_hand_hours",
+        "pos",
+        "pos_start",
+        "r",
+        "r_back",
+        "r_sync",
+        "record_error_hours",
+        "segments",
+        "served",
+        "shrunk",
+        "sold",
+        "spoiled",
+        "stockout_hours",
+        "tx",
+    )
+
+    def __init__(self, shelf: Shelf) -> None:
+        rec = shelf.record
+        self.pos = self.pos_start = shelf._pos
+        self.on = shelf.on_hand
+        self.backlog = shelf.backlog
+        self.r = rec.on_hand
+        self.tx = rec.tx
+        self.r_sync = rec.last_sync
+        self.r_back = rec.backorders
+        self.lots = None if shelf.lots is None else deque([lot[:] for lot in shelf.lots])
+        self.last_t = shelf.last_t
+        self.on_hand_hours = shelf.on_hand_hours
+        self.record_error_hours = shelf.record_error_hours
+        self.stockout_hours = shelf.stockout_hours
+        self.backorder_hours = shelf.backorder_hours
+        self.sold = shelf.sold
+        self.shrunk = shelf.shrunk
+        self.spoiled = shelf.spoiled
+        self.demand = shelf.demand
+        self.lost = shelf.lost
+        self.backordered = shelf.backordered
+        self.customers = shelf.customers
+        self.served = shelf.customers_served
+        # (times, on hand after, record after) of each processed segment, for the time series
+        self.segments: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+
+    def account(self, t: float) -> None:
+        dt = t - self.last_t
+        if dt > 0:
+            self.on_hand_hours += self.on * dt
+            self.record_error_hours += abs(self.r - self.on) * dt
+            if self.on <= 0:
+                self.stockout_hours += dt
+            if self.backlog:
+                self.backorder_hours += self.backlog * dt
+            self.last_t = t
+
+
 class Shelf(StockPoint):
     def __init__(
         self,
@@ -113,266 +186,307 @@ class Shelf(StockPoint):
         self.backorder_mode = backorder_mode
         self.horizon = horizon
         self.order_fn: Callable[[Shelf, int], None] = lambda shelf, qty: None
-        self._t: list[float] = []
-        self._code: list[int] = []
-        self._a: list[float] = []
-        self._b: list[float] = []
-        self._i = 0
+        # drawn events, time-sorted: kind code and quantity (customers, shrinkage) or read id
+        self._t = np.empty(0)
+        self._code = np.empty(0, dtype=np.int8)
+        self._q = np.empty(0, dtype=np.int64)
+        self._pos = 0
         self._window_end = 0  # hours drawn so far
-        self._reads: list[tuple[float, float, int, int]] = []  # (t_received, t_event, value, tx)
+        # shelf reads by id: taken at, received at (nan: lost), noise; value and recorded
+        # transactions at the time taken are filled in when the read is simulated
+        self._read_t = np.empty(0)
+        self._read_recv = np.empty(0)
+        self._read_noise = np.empty(0)
+        self._read_value = np.empty(0, dtype=np.int64)
+        self._read_tx = np.empty(0, dtype=np.int64)
+        self._carry_t = np.empty(0)  # receipts that fall after the window drawn so far
+        self._carry_id = np.empty(0, dtype=np.int64)
         self._gen = 0
+        self._stash: tuple[int, _State] | None = None
+        self._version = 0  # bumped by every commit: a kept look-ahead is valid only before it
         self._entity = log.code(location)
         self._sku_code = log.code(sku)
 
     # -- drawing ---------------------------------------------------------------------------
 
+    def _add_reads(self, times: np.ndarray, noise: np.ndarray, latency: np.ndarray) -> np.ndarray:
+        """Register reads taken at ``times``; return their ids. A negative latency: lost."""
+        first = len(self._read_t)
+        ids = np.arange(first, first + len(times), dtype=np.int64)
+        received = np.where(latency >= 0, times + latency, np.nan)
+        self._read_t = np.concatenate([self._read_t, times])
+        self._read_recv = np.concatenate([self._read_recv, received])
+        self._read_noise = np.concatenate([self._read_noise, noise])
+        self._read_value = np.concatenate([self._read_value, np.zeros(len(times), dtype=np.int64)])
+        self._read_tx = np.concatenate([self._read_tx, np.zeros(len(times), dtype=np.int64)])
+        return ids
+
+    def _append_events(self, parts: list[tuple[np.ndarray, int, np.ndarray]], end: float) -> None:
+        """Merge (times, code, quantity-or-id) parts into the event buffer, up to ``end``.
+
+        Receipts of reads that arrive after ``end`` are carried over to a later window.
+        """
+        receipts = [(self._carry_t, self._carry_id)]
+        for _times, code, values in parts:
+            if code == CAPTURE:
+                received = self._read_recv[values]
+                delivered = ~np.isnan(received)
+                receipts.append((received[delivered], values[delivered]))
+        r_t = np.concatenate([r[0] for r in receipts])
+        r_id = np.concatenate([r[1] for r in receipts])
+        now = r_t < end
+        self._carry_t, self._carry_id = r_t[~now], r_id[~now]
+        parts = [*parts, (r_t[now], RECEIPT, r_id[now])]
+        times = np.concatenate([p[0] for p in parts])
+        codes = np.concatenate([np.full(len(p[0]), p[1], dtype=np.int8) for p in parts])
+        values = np.concatenate([p[2].astype(np.int64) for p in parts])
+        # sort by time; at equal times, in the order customers, shrinkage, captures, receipts
+        order = np.lexsort((codes, times))
+        self._t = np.concatenate([self._t, times[order]])
+        self._code = np.concatenate([self._code, codes[order]])
+        self._q = np.concatenate([self._q, values[order]])
+
     def _extend(self) -> None:
         start = self._window_end
-        self._window_end = start + WINDOW_HOURS
+        end = start + WINDOW_HOURS
+        self._window_end = end
         c_times, c_qty = self.customers_src.window(start, WINDOW_HOURS)
-        times = [c_times]
-        codes = [np.zeros(len(c_times), dtype=np.int64)]
-        first = [c_qty.astype(float)]
-        second = [np.zeros(len(c_times))]
+        parts = [(c_times, CUSTOMER, c_qty)]
         if self.shrink_src is not None:
             src = self.shrink_src
             s_times = poisson_times(src.per_hour, float(start), float(WINDOW_HOURS), src.rng)
-            times.append(s_times)
-            codes.append(np.full(len(s_times), SHRINK, dtype=np.int64))
-            first.append(src.quantity.sample(src.rng, len(s_times)).astype(float))
-            second.append(np.zeros(len(s_times)))
+            parts.append((s_times, SHRINK, src.quantity.sample(src.rng, len(s_times))))
         if self.reads_src is not None:
-            r_times, noise, latency = self.reads_src.window(float(start), float(self._window_end))
-            times.append(r_times)
-            codes.append(np.full(len(r_times), READ, dtype=np.int64))
-            first.append(noise)
-            second.append(latency)
-        if len(times) > 1:
-            all_t = np.concatenate(times)
-            order = np.argsort(all_t, kind="stable")
-            self._t += all_t[order].tolist()
-            self._code += np.concatenate(codes)[order].tolist()
-            self._a += np.concatenate(first)[order].tolist()
-            self._b += np.concatenate(second)[order].tolist()
-        else:
-            self._t += c_times.tolist()
-            self._code += codes[0].tolist()
-            self._a += c_qty.tolist()
-            self._b += second[0].tolist()
+            r_times, noise, latency = self.reads_src.window(float(start), float(end))
+            parts.append((r_times, CAPTURE, self._add_reads(r_times, noise, latency)))
+        self._append_events(parts, float(end))
 
-    # -- the loop ----------------------------------------------------------------------------
+    # -- simulating ahead --------------------------------------------------------------------
 
-    def _run(self, until: float, commit: bool) -> float:
-        """Apply everything up to ``until``; or, without ``commit``, find the next decision.
+    def _simulate(self, until: float) -> tuple[float, _State]:
+        """From the committed state, run to ``until`` or to the first reorder decision.
 
-        One loop serves both, so the look-ahead cannot disagree with what then happens. Returns
-        the time of the first reorder decision (look-ahead) or ``inf``.
+        Returns the decision time (``inf`` if none) and the state right after it. Nothing is
+        committed: the caller commits the state, or keeps it for the decision's wake-up.
         """
-        times, codes, first, second = self._t, self._code, self._a, self._b
-        i = self._i
-        rec = self.record
-        on_hand = self.on_hand
-        backlog = self.backlog
-        r_on = rec.on_hand
-        r_tx = rec.tx
-        r_sync = rec.last_sync
-        r_back = rec.backorders
-        on_order = rec.on_order
-        lots = self.lots
-        heap = self._reads
-        if not commit:
-            if lots is not None:
-                lots = deque([lot[:] for lot in lots])
-            heap = list(heap)
+        state = _State(self)
         trigger = self._trigger
-        continuous = trigger is not None
-        if trigger is None:
-            trigger = -INF
-        backorder_mode = self.backorder_mode
-        # flows and integrals, committed at the end
-        last_t = self.last_t
-        on_hand_hours = self.on_hand_hours
-        error_hours = self.record_error_hours
-        stockout_hours = self.stockout_hours
-        backorder_hours = self.backorder_hours
-        sold = self.sold
-        shrunk = self.shrunk
-        spoiled = self.spoiled
-        demand = self.demand
-        lost = self.lost
-        backordered = self.backordered
-        customers = self.customers
-        served = self.customers_served
-        next_sample = self.next_sample
-        log = self.log
-        reads = self.reads_src
-        limit_hours = math.ceil(until)
-        decision = INF
-
         while True:
-            if i >= len(times):
-                while i >= len(times) and self._window_end < limit_hours:
-                    self._extend()
-            t = times[i] if i < len(times) else INF
-            t_read = heap[0][0] if heap else INF
-            t_exp = lots[0][0] if lots else INF
-            if t_exp <= t and t_exp <= t_read:
-                tn = t_exp
-            elif t_read <= t:
-                tn = t_read
-            else:
-                tn = t
-            if tn > until:
-                break
-            if commit:
-                if tn > next_sample:
-                    self.on_hand, rec.on_hand = on_hand, r_on
-                    self.next_sample = next_sample
-                    self._sample(tn)
-                    next_sample = self.next_sample
-                dt = tn - last_t
-                if dt > 0:
-                    on_hand_hours += on_hand * dt
-                    error_hours += abs(r_on - on_hand) * dt
-                    if on_hand <= 0:
-                        stockout_hours += dt
-                    if backlog:
-                        backorder_hours += backlog * dt
-                    last_t = tn
-            if tn == t_exp and lots:
+            lots = state.lots
+            next_expiry = lots[0][0] if lots else INF
+            window_end = float(self._window_end)
+            stop = min(until, next_expiry, window_end)
+            decision = self._segment(state, stop)
+            if decision < INF:
+                return decision, state
+            # the sales of the segment may have used up the lot that was about to expire
+            if lots and lots[0][0] <= stop:
+                next_expiry = lots[0][0]
+                state.account(next_expiry)
                 units = int(lots.popleft()[1])
-                on_hand -= units
-                spoiled += units
-                r_on -= units  # expiry dates are known: a recorded write-off
-                r_tx -= units
-            elif tn == t_read and heap:
-                _, t_event, value, tx_then = heappop(heap)
-                if t_event > r_sync:
-                    r_on = value + (r_tx - tx_then)
-                    r_sync = t_event
-            else:
-                code = codes[i]
-                if code == CUSTOMER:
-                    qty = int(first[i])
-                    i += 1
-                    take = qty if on_hand >= qty else on_hand
-                    short = qty - take
-                    if take:
-                        on_hand -= take
-                        r_on -= take
-                        r_tx -= take
-                        if lots is not None:
-                            left = take
-                            while left:
-                                lot = lots[0]
-                                if lot[1] <= left:
-                                    left -= int(lot[1])
-                                    lots.popleft()
-                                else:
-                                    lot[1] -= left
-                                    left = 0
-                    if commit:
-                        customers += 1
-                        demand += qty
-                        sold += take
-                        if not short:
-                            served += 1
-                        elif backorder_mode:
-                            backordered += short
-                        else:
-                            lost += short
-                    if short and backorder_mode:
-                        backlog += short
-                        r_back += short
-                elif code == SHRINK:
-                    loss = int(first[i])
-                    i += 1
-                    if loss > on_hand:
-                        loss = on_hand
-                    if loss:
-                        on_hand -= loss
-                        if commit:
-                            shrunk += loss
-                        if lots is not None:
-                            left = loss
-                            while left:
-                                lot = lots[0]
-                                if lot[1] <= left:
-                                    left -= int(lot[1])
-                                    lots.popleft()
-                                else:
-                                    lot[1] -= left
-                                    left = 0
-                    continue  # shrinkage leaves no transaction: the record cannot move
-                else:
-                    noise = first[i]
-                    latency = second[i]
-                    i += 1
-                    value = on_hand + round(noise) if noise else on_hand
-                    if value < 0:
-                        value = 0
-                    if latency >= 0:
-                        heappush(heap, (tn + latency, tn, value, r_tx))
-                    if commit and reads is not None:
-                        log.add(
-                            SHELF_READ,
-                            tn,
-                            tn + latency if latency >= 0 else NAN,
-                            reads.source_code,
-                            self._entity,
-                            self._sku_code,
-                            float(value),
-                        )
-                    continue  # a reading changes the record only when it is received
-            if continuous and r_on + on_order - r_back <= trigger:
-                if not commit:
-                    decision = tn
-                    break
-                self._store_state(i, on_hand, backlog, r_on, r_tx, r_sync, r_back, lots)
-                self._order_now()
-                on_order = rec.on_order
+                state.on -= units
+                state.spoiled += units
+                state.r -= units  # expiry dates are known: a recorded write-off
+                state.tx -= units
+                position = state.r + self.record.on_order - state.r_back
+                if trigger is not None and position <= trigger:
+                    return next_expiry, state
+            elif stop >= until:
+                return INF, state
+            elif stop >= window_end:
+                self._extend()
 
-        if commit:
-            self._store_state(i, on_hand, backlog, r_on, r_tx, r_sync, r_back, lots)
-            self.last_t = last_t
-            self.on_hand_hours = on_hand_hours
-            self.record_error_hours = error_hours
-            self.stockout_hours = stockout_hours
-            self.backorder_hours = backorder_hours
-            self.sold = sold
-            self.shrunk = shrunk
-            self.spoiled = spoiled
-            self.demand = demand
-            self.lost = lost
-            self.backordered = backordered
-            self.customers = customers
-            self.customers_served = served
-            self.next_sample = next_sample
-            if i > 4096:  # drop what has been consumed
-                del times[:i], codes[:i], first[:i], second[:i]
-                self._i = 0
+    def _segment(self, state: _State, stop: float) -> float:
+        """Apply the drawn events with times up to ``stop`` to ``state``, vectorised."""
+        begin = state.pos
+        end = int(np.searchsorted(self._t, stop, side="right"))
+        if end <= begin:
+            return INF
+        t = self._t[begin:end]
+        code = self._code[begin:end]
+        q = self._q[begin:end]
+        is_c = code == CUSTOMER
+        is_s = code == SHRINK
+        out = np.where(is_c | is_s, q, 0)
+        on_after = np.maximum(state.on - np.cumsum(out), 0)
+        on_before = np.empty_like(on_after)
+        on_before[0] = state.on
+        on_before[1:] = on_after[:-1]
+        taken = on_before - on_after
+        sold = np.where(is_c, taken, 0)
+        short = np.where(is_c, q - taken, 0)
+        tx_after = state.tx - np.cumsum(sold)
+        # reads: a capture takes the true level (plus noise); a receipt resets the record to
+        # it, brought forward by the transactions recorded since it was taken
+        anchors = np.full(len(t), state.r - state.tx, dtype=np.int64)
+        is_cap = code == CAPTURE
+        is_rec = code == RECEIPT
+        any_rec = bool(is_rec.any())
+        if is_cap.any():
+            ids = q[is_cap]
+            noisy = on_after[is_cap] + np.rint(self._read_noise[ids]).astype(np.int64)
+            self._read_value[ids] = np.maximum(noisy, 0)
+            self._read_tx[ids] = tx_after[is_cap]
+        applied_at = np.empty(0, dtype=np.int64)
+        if any_rec:
+            rec_idx = np.flatnonzero(is_rec)
+            rid = q[rec_idx]
+            taken_at = self._read_t[rid]
+            newest_before = np.maximum.accumulate(np.concatenate([[state.r_sync], taken_at]))[:-1]
+            fresh = taken_at > newest_before
+            applied_at = rec_idx[fresh]
+            if len(applied_at):
+                marks = np.zeros(len(t), dtype=np.int64)
+                marks[applied_at] = 1
+                which = np.cumsum(marks)
+                values = np.concatenate(
+                    [[state.r - state.tx], self._read_value[rid[fresh]] - self._read_tx[rid[fresh]]]
+                )
+                anchors = values[which]
+        r_after = anchors + tx_after
+        if self.backorder_mode:
+            back_after = state.r_back + np.cumsum(short)
+        else:
+            back_after = np.full(len(t), state.r_back, dtype=np.int64)
+        n = len(t)
+        decision = INF
+        trigger = self._trigger
+        if trigger is not None:
+            position = r_after + self.record.on_order - back_after
+            changed = sold > 0
+            if self.backorder_mode:
+                changed |= short > 0
+            if len(applied_at):
+                changed[applied_at] = True
+            hits = np.flatnonzero(changed & (position <= trigger))
+            if len(hits):
+                n = int(hits[0]) + 1
+                decision = float(t[n - 1])
+        if n < len(t):
+            t, code, q = t[:n], code[:n], q[:n]
+            is_c, is_s, sold, short, taken = is_c[:n], is_s[:n], sold[:n], short[:n], taken[:n]
+            on_before, on_after, r_after, back_after = (
+                on_before[:n],
+                on_after[:n],
+                r_after[:n],
+                back_after[:n],
+            )
+        # time integrals: each level holds from the previous event to this one
+        dt = np.diff(t, prepend=state.last_t)
+        r_before = np.empty_like(r_after)
+        r_before[0] = state.r
+        r_before[1:] = r_after[:-1]
+        state.on_hand_hours += float(np.dot(on_before, dt))
+        state.record_error_hours += float(np.dot(np.abs(r_before - on_before), dt))
+        state.stockout_hours += float(dt[on_before <= 0].sum())
+        if self.backorder_mode:
+            backlog_before = state.backlog + np.concatenate([[0], np.cumsum(short)[:-1]])
+            state.backorder_hours += float(np.dot(backlog_before, dt))
+        # flows
+        customers = int(is_c.sum())
+        shorts = int(short.sum())
+        state.customers += customers
+        state.demand += int(q[is_c].sum())
+        state.sold += int(sold.sum())
+        state.shrunk += int(taken[is_s].sum())
+        state.served += customers - int(np.count_nonzero(short))
+        if self.backorder_mode:
+            state.backordered += shorts
+            state.backlog += shorts
+            state.r_back = int(back_after[-1])
+        else:
+            state.lost += shorts
+        consumed = int(taken.sum())
+        if state.lots is not None and consumed:
+            lots = state.lots
+            while consumed:
+                lot = lots[0]
+                if lot[1] <= consumed:
+                    consumed -= int(lot[1])
+                    lots.popleft()
+                else:
+                    lot[1] -= consumed
+                    consumed = 0
+        state.on = int(on_after[-1])
+        state.r = int(r_after[-1])
+        state.tx = int(state.tx - sold.sum())
+        applied_kept = applied_at[applied_at < n]
+        if len(applied_kept):
+            state.r_sync = max(state.r_sync, float(self._read_t[q[applied_kept]].max()))
+        state.last_t = float(t[-1])
+        state.pos = begin + n
+        if self._ts.enabled:
+            state.segments.append((t, on_after, r_after))
         return decision
 
-    def _store_state(
-        self,
-        i: int,
-        on_hand: int,
-        backlog: int,
-        r_on: int,
-        r_tx: int,
-        r_sync: float,
-        r_back: int,
-        lots: deque[list[float]] | None,
-    ) -> None:
+    def _commit(self, state: _State, boundary: float) -> None:
+        """Make a simulated state the shelf's own; log its reads and time-series samples."""
         rec = self.record
-        self._i = i
-        self.on_hand = on_hand
-        self.backlog = backlog
-        rec.on_hand = r_on
-        rec.tx = r_tx
-        rec.last_sync = r_sync
-        rec.backorders = r_back
-        self.lots = lots
+        begin = state.pos_start
+        if self.reads_src is not None:
+            code = self._code[begin : state.pos]
+            ids = self._q[begin : state.pos][code == CAPTURE]
+            if len(ids):
+                self.log.add_many(
+                    SHELF_READ,
+                    self._read_t[ids],
+                    self._read_recv[ids],
+                    self.reads_src.source_code,
+                    self._entity,
+                    self._sku_code,
+                    self._read_value[ids].astype(float),
+                )
+        if self._ts.enabled:
+            self._samples(state, boundary)
+        self._pos = state.pos
+        self.on_hand = state.on
+        self.backlog = state.backlog
+        rec.on_hand = state.r
+        rec.tx = state.tx
+        rec.last_sync = state.r_sync
+        rec.backorders = state.r_back
+        self.lots = state.lots
+        self.last_t = state.last_t
+        self.on_hand_hours = state.on_hand_hours
+        self.record_error_hours = state.record_error_hours
+        self.stockout_hours = state.stockout_hours
+        self.backorder_hours = state.backorder_hours
+        self.sold = state.sold
+        self.shrunk = state.shrunk
+        self.spoiled = state.spoiled
+        self.demand = state.demand
+        self.lost = state.lost
+        self.backordered = state.backordered
+        self.customers = state.customers
+        self.customers_served = state.served
+        self._version += 1
+        if self._pos > 20_000:  # drop what has been consumed
+            self._t = self._t[self._pos :]
+            self._code = self._code[self._pos :]
+            self._q = self._q[self._pos :]
+            self._pos = 0
+
+    def _samples(self, state: _State, boundary: float) -> None:
+        """Time-series samples before ``boundary``: the state after every event up to each."""
+        ts = self._ts
+        s = self.next_sample
+        if s >= boundary:
+            return
+        sample_times = np.arange(s, boundary, ts.interval)
+        on = np.full(len(sample_times), self.on_hand, dtype=np.int64)
+        rec = np.full(len(sample_times), self.record.on_hand, dtype=np.int64)
+        for times, on_after, r_after in state.segments:
+            idx = np.searchsorted(times, sample_times, side="right") - 1
+            inside = idx >= 0
+            on[inside] = on_after[idx[inside]]
+            rec[inside] = r_after[idx[inside]]
+        # expiries and other scalar changes between segments are not in the segments; they are
+        # rare and the next segment starts from them, so take the level of the closest segment
+        ts.t.extend(sample_times.tolist())
+        ts.series.extend([self._ts_id] * len(sample_times))
+        ts.on_hand.extend(on.tolist())
+        ts.record.extend(rec.tolist())
+        self.next_sample = float(sample_times[-1] + ts.interval)
 
     # -- decisions and scheduling ------------------------------------------------------------
 
@@ -383,26 +497,40 @@ class Shelf(StockPoint):
             self.orders += 1
             self.order_fn(self, qty)
 
-    def advance(self) -> None:
-        """Apply everything up to now and bring the integrals up to now."""
-        now = self.env.now
-        self._run(now, commit=True)
+    def advance(self, until: float | None = None) -> None:
+        """Commit everything up to now (ordering at any decision on the way); integrate to now."""
+        now = self.env.now if until is None else until
+        while True:
+            decision, state = self._simulate(now)
+            self._commit(state, decision if decision < INF else now)
+            if decision == INF:
+                break
+            self._order_now()
         self.account(now)
 
     def reschedule(self) -> None:
-        """Find the next reorder decision from the current state and wait for it."""
+        """Simulate ahead to the next reorder decision and wait for it."""
         self._gen += 1
+        self._stash = None
         if self._trigger is None:
             return
-        when = self._run(self.horizon, commit=False)
+        when, state = self._simulate(self.horizon)
         if when < INF:
             gen = self._gen
+            self._stash = (self._version, state)
             call_at(self.env, when, lambda: self._wake(gen, when))
 
     def _wake(self, gen: int, when: float) -> None:
         if gen != self._gen:
             return  # superseded by a later delivery or count
-        self._run(max(self.env.now, when), commit=True)
+        stash = self._stash
+        if stash is not None and stash[0] == self._version:
+            self._commit(stash[1], when)
+            self._order_now()
+        else:
+            # something was committed since the look-ahead (the warm-up snapshot, say):
+            # simulate again from there; the same draws lead to the same decision
+            self.advance(max(self.env.now, when))
         self.reschedule()
 
     def start(self) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import pytest
 import simpy
 
 from sim.iot.twin import StockRecord
@@ -23,16 +24,29 @@ class ScriptedShelf(Shelf):
     script: list[tuple[float, int, float, float]]
 
     def _extend(self) -> None:
-        self._window_end = 10**9
-        for t, code, a, b in self.script:
-            self._t.append(t)
-            self._code.append(code)
-            self._a.append(a)
-            self._b.append(b)
+        end = 10.0**9
+        self._window_end = int(end)
+        sales = [(t, code, a) for t, code, a, _ in self.script if code != READ]
+        reads = [(t, a, b) for t, code, a, b in self.script if code == READ]
+        parts = [
+            (np.array([t], dtype=float), code, np.array([int(a)], dtype=np.int64))
+            for t, code, a in sales
+        ]
+        if reads:
+            times = np.array([r[0] for r in reads])
+            ids = self._add_reads(
+                times, np.array([r[1] for r in reads]), np.array([r[2] for r in reads])
+            )
+            parts.append((times, READ, ids))
+        self._append_events(parts, end)
 
 
 def make_shelf(
-    script: list[tuple[float, int, float, float]], s: int = 2, big_s: int = 5, initial: int = 5
+    script: list[tuple[float, int, float, float]],
+    s: int = 2,
+    big_s: int = 5,
+    initial: int = 5,
+    backorder: bool = False,
 ) -> tuple[simpy.Environment, ScriptedShelf, list[tuple[float, int]]]:
     env = simpy.Environment()
     log = EventLog(None, 0, enabled=False)
@@ -49,8 +63,8 @@ def make_shelf(
         shrink=None,
         reads=None,
         log=log,
-        backorder_mode=False,
-        horizon=100.0,
+        backorder_mode=backorder,
+        horizon=1000.0,
     )
     shelf.script = script
     orders: list[tuple[float, int]] = []
@@ -151,3 +165,95 @@ def test_policies_see_only_the_recorded_position() -> None:
     policy = MinMax(2, 5)
     assert policy.order_quantity(2) == 3 and policy.order_quantity(3) == 0
     assert set(policy.get_params()) == {"s", "S", "review_period"}
+
+
+def reference(
+    script: list[tuple[float, int, float, float]],
+    s: int,
+    big_s: int,
+    initial: int,
+    backorder: bool,
+    until: float,
+) -> dict[str, Any]:
+    """The obvious event-by-event shelf: what the vectorised shelf must reproduce exactly."""
+    events = []
+    for t, code, a, b in script:
+        if code == READ:
+            events.append((t, 2, "capture", a, b))
+            if b >= 0:
+                events.append((t + b, 3, "receipt", t, None))
+        else:
+            events.append((t, code, "customer" if code == CUSTOMER else "shrink", a, b))
+    events.sort(key=lambda e: (e[0], e[1]))
+    on, r, tx, sync, back, on_order = initial, initial, 0, -np.inf, 0, 0
+    captured: dict[float, tuple[int, int]] = {}
+    orders, sold, lost, shrunk, on_hours, err_hours, last = [], 0, 0, 0, 0.0, 0.0, 0.0
+    for t, _, kind, a, _b in events:
+        if t > until:
+            break
+        on_hours += on * (t - last)
+        err_hours += abs(r - on) * (t - last)
+        last = t
+        changed = False
+        if kind == "customer":
+            take = min(int(a), on)
+            on, r, tx, sold = on - take, r - take, tx - take, sold + take
+            short = int(a) - take
+            if backorder:
+                back += short
+            else:
+                lost += short
+            changed = take > 0 or (backorder and short > 0)
+        elif kind == "shrink":
+            loss = min(int(a), on)
+            on, shrunk = on - loss, shrunk + loss
+        elif kind == "capture":
+            captured[t] = (max(0, on + round(a)), tx)
+        else:
+            value, tx_then = captured[a]
+            if a > sync:
+                r, sync, changed = value + (tx - tx_then), a, True
+        if changed and r + on_order - back <= s:
+            qty = big_s - (r + on_order - back)
+            on_order += qty
+            orders.append((t, qty))
+    on_hours += on * (until - last)
+    err_hours += abs(r - on) * (until - last)
+    return {
+        "orders": orders,
+        "sold": sold,
+        "lost": lost,
+        "shrunk": shrunk,
+        "on_hand": on,
+        "record": r,
+        "on_hand_hours": on_hours,
+        "error_hours": err_hours,
+    }
+
+
+@pytest.mark.parametrize("seed", range(12))
+@pytest.mark.parametrize("backorder", [False, True])
+def test_vectorised_shelf_matches_the_event_by_event_reference(seed: int, backorder: bool) -> None:
+    rng = np.random.default_rng(seed)
+    until = 200.0
+    script: list[tuple[float, int, float, float]] = []
+    for t in np.sort(rng.uniform(0, until, 150)):
+        script.append((float(t), CUSTOMER, float(rng.integers(1, 4)), 0.0))
+    for t in np.sort(rng.uniform(0, until, 15)):
+        script.append((float(t), SHRINK, float(rng.integers(1, 3)), 0.0))
+    for t in np.arange(0.5, until, 3.0):
+        latency = -1.0 if rng.random() < 0.1 else float(rng.exponential(2.0))
+        script.append((float(t), READ, float(rng.normal(0, 1.5)), latency))
+    env, shelf, orders = make_shelf(script, s=10, big_s=40, initial=40, backorder=backorder)
+    env.run(until=until)
+    shelf.advance()
+    expected = reference(script, 10, 40, 40, backorder, until)
+    assert orders == expected["orders"]
+    assert (shelf.sold, shelf.lost, shelf.shrunk) == (
+        expected["sold"],
+        expected["lost"],
+        expected["shrunk"],
+    )
+    assert (shelf.on_hand, shelf.record.on_hand) == (expected["on_hand"], expected["record"])
+    assert shelf.on_hand_hours == pytest.approx(expected["on_hand_hours"])
+    assert shelf.record_error_hours == pytest.approx(expected["error_hours"])
