@@ -17,7 +17,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyarrow.parquet as pq
 from scipy import stats
 
 from sim.kpi import compute_kpis
@@ -45,16 +44,17 @@ def run_replication(
     """Run one replication; write its event and time-series parts into ``folder``."""
     scenario = load_scenario_data(scenario_data, "<resolved scenario>")
     events_path = Path(folder) / f"events-{replication:04d}.parquet" if folder and record else None
+    series_path = (
+        Path(folder) / f"timeseries-{replication:04d}.parquet" if folder and record else None
+    )
     model = Model(
-        scenario, replication, events_path=events_path, record=record and folder is not None
+        scenario,
+        replication,
+        events_path=events_path,
+        record=record and folder is not None,
+        timeseries_path=series_path,
     )
     result = model.run()
-    if folder and result.timeseries is not None:
-        pq.write_table(
-            result.timeseries,
-            Path(folder) / f"timeseries-{replication:04d}.parquet",
-            compression="zstd",
-        )
     flows = result.flows.assign(replication=replication)
     return ReplicationSummary(
         replication=replication,

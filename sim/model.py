@@ -39,7 +39,7 @@ class ReplicationResult:
     sim_events: int
     event_rows: int
     wall_seconds: float
-    timeseries: Any = None
+    timeseries: Path | None = None
 
 
 class Model:
@@ -50,6 +50,7 @@ class Model:
         plan: Plan | None = None,
         events_path: Path | None = None,
         record: bool = True,
+        timeseries_path: Path | None = None,
     ) -> None:
         if plan is None:
             plan, problems = resolve_plan(scenario)
@@ -65,7 +66,9 @@ class Model:
         self.log = log = EventLog(
             events_path, replication, enabled=record and scenario.recording.events
         )
-        self.timeseries = TimeSeries(record, scenario.recording.timeseries_interval)
+        self.timeseries = TimeSeries(
+            timeseries_path, replication, record, scenario.recording.timeseries_interval
+        )
         self.twin = twin = Twin()
         congestion = scenario.network.congestion
         self.traffic = Traffic(
@@ -254,6 +257,7 @@ class Model:
         if self._snapshot is None:
             self._take_snapshot_zero()
         self.log.close()
+        self.timeseries.close()
         return self._harvest(time.perf_counter() - started)
 
     def _take_snapshot_zero(self) -> None:
@@ -304,7 +308,7 @@ class Model:
             sim_events=sim_events,
             event_rows=self.log.rows_written,
             wall_seconds=wall,
-            timeseries=self.timeseries.table(self.replication) if self.timeseries.enabled else None,
+            timeseries=self.timeseries.path if self.timeseries.enabled else None,
         )
 
 

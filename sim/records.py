@@ -217,33 +217,83 @@ class EventLog:
         return dict(zip(EVENT_KINDS, self.counts, strict=True))
 
 
-class TimeSeries:
-    """True and recorded stock per (location, SKU), sampled every ``interval`` hours."""
+TIMESERIES_SCHEMA = pa.schema(
+    [
+        ("replication", pa.int32()),
+        ("t", pa.float64()),
+        ("location", pa.string()),
+        ("sku", pa.string()),
+        ("on_hand", pa.float64()),
+        ("record", pa.float64()),
+    ]
+)
 
-    def __init__(self, enabled: bool, interval: float) -> None:
-        self.enabled = enabled
+
+class TimeSeries:
+    """True and recorded stock per (location, SKU), sampled every ``interval`` hours.
+
+    Samples are kept as array chunks and flushed to Parquet like the event log.
+    """
+
+    def __init__(
+        self,
+        path: Path | None,
+        replication: int,
+        enabled: bool,
+        interval: float,
+        chunk_rows: int = 500_000,
+    ) -> None:
+        self.path = path
+        self.replication = replication
+        self.enabled = enabled and path is not None
         self.interval = interval
-        self.t: list[float] = []
-        self.series: list[int] = []
-        self.on_hand: list[float] = []
-        self.record: list[float] = []
+        self.chunk_rows = chunk_rows
         self.names: list[tuple[str, str]] = []
+        self._chunks: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
+        self._pending = 0
+        self._writer: pq.ParquetWriter | None = None
 
     def register(self, location: str, sku: str) -> int:
         self.names.append((location, sku))
         return len(self.names) - 1
 
-    def table(self, replication: int) -> pa.Table:
+    def add_many(self, t: np.ndarray, series: int, on_hand: np.ndarray, record: np.ndarray) -> None:
+        self._chunks.append((t, np.full(len(t), series, dtype=np.int32), on_hand, record))
+        self._pending += len(t)
+        if self._pending >= self.chunk_rows:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.enabled or not self._chunks:
+            return
+        t, series, on_hand, record = (
+            np.concatenate([c[i] for c in self._chunks]) for i in range(4)
+        )
+        index = pa.array(series, pa.int32())
         locations = pa.array([n[0] for n in self.names], pa.string())
         skus = pa.array([n[1] for n in self.names], pa.string())
-        index = pa.array(np.asarray(self.series, dtype=np.int32), pa.int32())
-        return pa.table(
-            {
-                "replication": pa.array(np.full(len(self.t), replication, dtype=np.int32)),
-                "t": pa.array(np.asarray(self.t, dtype=float)),
-                "location": pa.DictionaryArray.from_arrays(index, locations).dictionary_decode(),
-                "sku": pa.DictionaryArray.from_arrays(index, skus).dictionary_decode(),
-                "on_hand": pa.array(np.asarray(self.on_hand, dtype=float)),
-                "record": pa.array(np.asarray(self.record, dtype=float)),
-            }
+        table = pa.Table.from_arrays(
+            [
+                pa.array(np.full(len(t), self.replication, dtype=np.int32)),
+                pa.array(t.astype(float)),
+                pa.DictionaryArray.from_arrays(index, locations).dictionary_decode(),
+                pa.DictionaryArray.from_arrays(index, skus).dictionary_decode(),
+                pa.array(on_hand.astype(float)),
+                pa.array(record.astype(float)),
+            ],
+            schema=TIMESERIES_SCHEMA,
         )
+        if self._writer is None:
+            assert self.path is not None
+            self._writer = pq.ParquetWriter(self.path, TIMESERIES_SCHEMA, compression="zstd")
+        self._writer.write_table(table)
+        self._chunks = []
+        self._pending = 0
+
+    def close(self) -> None:
+        self.flush()
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+        elif self.enabled and self.path is not None:
+            pq.write_table(TIMESERIES_SCHEMA.empty_table(), self.path, compression="zstd")

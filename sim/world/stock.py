@@ -11,6 +11,8 @@ import math
 from collections import deque
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 if TYPE_CHECKING:
     from sim.iot.twin import StockRecord
     from sim.records import TimeSeries
@@ -99,15 +101,12 @@ class StockPoint:
 
     def _sample(self, t: float) -> None:
         ts = self._ts
-        interval = ts.interval
-        s = self.next_sample
-        while s < t:
-            ts.t.append(s)
-            ts.series.append(self._ts_id)
-            ts.on_hand.append(self.on_hand)
-            ts.record.append(self.record.on_hand)
-            s += interval
-        self.next_sample = s
+        first = self.next_sample
+        times = np.arange(first, t, ts.interval)
+        if len(times):
+            level = np.full(len(times), self.on_hand)
+            ts.add_many(times, self._ts_id, level, np.full(len(times), self.record.on_hand))
+            self.next_sample = float(times[-1] + ts.interval)
 
     def flows(self) -> dict[str, float]:
         return {name: getattr(self, name) for name in FLOW_FIELDS}

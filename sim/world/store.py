@@ -482,10 +482,7 @@ class Shelf(StockPoint):
             rec[inside] = r_after[idx[inside]]
         # expiries and other scalar changes between segments are not in the segments; they are
         # rare and the next segment starts from them, so take the level of the closest segment
-        ts.t.extend(sample_times.tolist())
-        ts.series.extend([self._ts_id] * len(sample_times))
-        ts.on_hand.extend(on.tolist())
-        ts.record.extend(rec.tolist())
+        ts.add_many(sample_times, self._ts_id, on, rec)
         self.next_sample = float(sample_times[-1] + ts.interval)
 
     # -- decisions and scheduling ------------------------------------------------------------

@@ -18,7 +18,13 @@ from sim.scenario import load_scenario_data
 @pytest.fixture
 def result(tiny: dict[str, Any], tmp_path: Path) -> Any:
     scenario = load_scenario_data(tiny)
-    return Model(scenario, 0, events_path=tmp_path / "events.parquet", record=True).run()
+    return Model(
+        scenario,
+        0,
+        events_path=tmp_path / "events.parquet",
+        record=True,
+        timeseries_path=tmp_path / "timeseries.parquet",
+    ).run()
 
 
 def test_stock_is_conserved_exactly_per_location_and_sku(result: Any) -> None:
@@ -41,7 +47,7 @@ def test_warehouse_shipments_reach_stores_or_are_accounted_for(result: Any) -> N
 
 
 def test_manual_records_drift_with_shrinkage_and_are_reset_by_counts(result: Any) -> None:
-    ts = result.timeseries.to_pandas()
+    ts = pd.read_parquet(result.timeseries)
     stores = ts[ts.location.str.startswith("S")]
     gap = stores.record - stores.on_hand
     # Only shrinkage separates record and truth, so the record is never below the truth ...

@@ -57,7 +57,7 @@ def make_shelf(
         initial,
         StockRecord("S1", "A", initial),
         None,
-        TimeSeries(False, 1.0),
+        TimeSeries(None, 0, False, 1.0),
         MinMax(s, big_s),
         customers=None,  # type: ignore[arg-type]
         shrink=None,
