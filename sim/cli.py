@@ -19,7 +19,7 @@ import pandas as pd
 from sim import __version__
 from sim.errors import ScenarioError
 from sim.experiment import default_workers, run_replications, summarise
-from sim.kpi import CATALOGUE, catalogue_table
+from sim.kpi import CATALOGUE, catalogue_markdown, catalogue_table
 from sim.results import (
     discard,
     finish,
@@ -216,8 +216,12 @@ def schema() -> None:
 
 
 @cli.command()
-def kpis() -> None:
+@click.option("--markdown", is_flag=True, help="print the Markdown table of docs/kpis.md")
+def kpis(markdown: bool) -> None:
     """List the KPI catalogue."""
+    if markdown:
+        click.echo(catalogue_markdown())
+        return
     table = catalogue_table()
     width = max(len(k) for k in table.kpi)
     unit_width = max(len(u) for u in table.unit)

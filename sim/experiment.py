@@ -128,6 +128,9 @@ def summarise(kpis: pd.DataFrame, catalogue: list[tuple[str, str]]) -> pd.DataFr
     for name, unit in catalogue:
         values = kpis[name].to_numpy(dtype=float)
         mean, sd, half = t_interval(values)
+        low, high = mean - half, mean + half
+        if unit == "%":  # a share cannot leave [0, 100]; clipping keeps the coverage
+            low, high = max(low, 0.0), min(high, 100.0)
         rows.append(
             {
                 "kpi": name,
@@ -135,8 +138,8 @@ def summarise(kpis: pd.DataFrame, catalogue: list[tuple[str, str]]) -> pd.DataFr
                 "mean": mean,
                 "sd": sd,
                 "n": len(values),
-                "ci_low": mean - half,
-                "ci_high": mean + half,
+                "ci_low": low,
+                "ci_high": high,
                 "half_width": half,
             }
         )

@@ -57,6 +57,31 @@ def order_fill_rate(r: ReplicationResult, s: Scenario) -> float:
     return 100 * _ratio(f.customers_served.sum(), f.customers.sum())
 
 
+def order_lead_time(r: ReplicationResult, s: Scenario) -> float:
+    f = _stores(r)
+    return _ratio(f.lead_time_unit_hours.sum(), f.received.sum())
+
+
+def _online_measured(r: ReplicationResult, s: Scenario) -> pd.DataFrame:
+    """Online orders placed after the warm-up whose promise falls before the horizon."""
+    if r.online is None or r.online.empty:
+        return pd.DataFrame(columns=["placed", "promised", "delivered_at", "spoiled"])
+    o = r.online
+    return o[(o.placed >= s.run.warmup) & (o.promised <= s.run.horizon)]
+
+
+def online_on_time(r: ReplicationResult, s: Scenario) -> float:
+    o = _online_measured(r, s)
+    on_time = (o.delivered_at <= o.promised) & (o.spoiled == 0)
+    return 100 * _ratio(float(on_time.sum()), len(o))
+
+
+def online_lead_time(r: ReplicationResult, s: Scenario) -> float:
+    o = _online_measured(r, s)
+    done = o[o.delivered_at.notna()]
+    return float((done.delivered_at - done.placed).mean()) if len(done) else float("nan")
+
+
 def holding_cost(r: ReplicationResult, s: Scenario) -> float:
     f = r.flows
     rate = f.sku.map({p.sku: p.holding_rate_per_year * p.unit_cost for p in s.products})
@@ -147,6 +172,33 @@ CATALOGUE: tuple[Kpi, ...] = (
         "units",
         "store units demanded when out of stock and owed (backorder mode)",
         lambda r, s: _stores(r).backordered.sum(),
+        "lower",
+    ),
+    Kpi(
+        "order_lead_time",
+        "h",
+        "store replenishment: hours from order to delivery, weighted by units received",
+        order_lead_time,
+        "lower",
+    ),
+    Kpi(
+        "online_orders",
+        "orders",
+        "online orders placed after the warm-up with their promise before the horizon",
+        lambda r, s: len(_online_measured(r, s)),
+        "none",
+    ),
+    Kpi(
+        "online_on_time",
+        "%",
+        "of those online orders, the share delivered complete and unspoiled by the promise",
+        online_on_time,
+    ),
+    Kpi(
+        "online_lead_time",
+        "h",
+        "of those online orders delivered, mean hours from order to delivery",
+        online_lead_time,
         "lower",
     ),
     Kpi(
@@ -262,6 +314,13 @@ BY_NAME = {kpi.name: kpi for kpi in CATALOGUE}
 
 def compute_kpis(result: ReplicationResult, scenario: Scenario) -> dict[str, float]:
     return {kpi.name: kpi(result, scenario) for kpi in CATALOGUE}
+
+
+def catalogue_markdown() -> str:
+    """The catalogue as the Markdown table in docs/kpis.md."""
+    lines = ["| KPI | unit | better | definition |", "|---|---|---|---|"]
+    lines += [f"| `{k.name}` | {k.unit} | {k.better} | {k.definition} |" for k in CATALOGUE]
+    return "\n".join(lines)
 
 
 def catalogue_table() -> pd.DataFrame:

@@ -20,6 +20,7 @@ from sim.records import SENSOR_KINDS, EventLog, TimeSeries
 from sim.rng import Streams
 from sim.scenario import Scenario, hourly_rate_profile, match
 from sim.world.demand import CustomerStream
+from sim.world.online import OnlineDemand
 from sim.world.stock import FLOW_FIELDS, StockPoint
 from sim.world.store import ReadSource, Shelf, ShrinkSource, call_at
 from sim.world.truck import TRUCK_FIELDS, Truck
@@ -40,6 +41,7 @@ class ReplicationResult:
     event_rows: int
     wall_seconds: float
     timeseries: Path | None = None
+    online: pd.DataFrame | None = None
 
 
 class Model:
@@ -180,6 +182,20 @@ class Model:
                 shelf.order_fn = warehouse.receive_order
                 self.shelves.append(shelf)
 
+        # Online orders.
+        self.online: OnlineDemand | None = None
+        if scenario.online is not None:
+            online = scenario.online
+            self.online = OnlineDemand(
+                env,
+                online,
+                self.warehouses[online.warehouse],
+                plan.online_zones,
+                profile,
+                streams.generator(f"online/{online.warehouse}"),
+                log,
+            )
+
         # Fleet.
         unloading = scenario.stores.unloading_time.build()
         self.trucks: list[Truck] = []
@@ -249,6 +265,8 @@ class Model:
             shelf.start()
         for truck in self.trucks:
             env.process(truck.run())
+        if self.online is not None:
+            env.process(self.online.run())
         self._counts()
         if self.warmup > 0:
             call_at(env, self.warmup, self._take_snapshot)
@@ -309,6 +327,7 @@ class Model:
             event_rows=self.log.rows_written,
             wall_seconds=wall,
             timeseries=self.timeseries.path if self.timeseries.enabled else None,
+            online=pd.DataFrame(self.online.table()) if self.online is not None else None,
         )
 
 

@@ -29,6 +29,7 @@ class Plan:
     store_skus: dict[str, list[str]] = field(default_factory=dict)
     warehouse_skus: dict[str, list[str]] = field(default_factory=dict)
     trucks: list[tuple[str, int]] = field(default_factory=list)  # (home, fleet group index)
+    online_zones: list[str] = field(default_factory=list)
 
 
 def _listing(names: list[str]) -> str:
@@ -153,7 +154,36 @@ def resolve_plan(scenario: Scenario) -> tuple[Plan | None, Problems]:
                 )
                 continue
             plan.store_warehouse[store] = nearest
-    serving = sorted(set(plan.store_warehouse.values()), key=plan.warehouses.index)
+    online = scenario.online
+    if online is not None:
+        if online.warehouse not in plan.warehouses:
+            problems.append(
+                (
+                    "online.warehouse",
+                    f"{online.warehouse!r} is not a warehouse; warehouses are "
+                    f"{_listing(plan.warehouses)}",
+                )
+            )
+        for sku in online.skus:
+            check_sku(f"online.skus.{sku}", sku)
+        plan.online_zones = match(online.zones, network.node_ids)
+        if not plan.online_zones:
+            problems.append(("online.zones", f"{online.zones} matches no node of the network"))
+        elif online.warehouse in plan.warehouses:
+            for zone in plan.online_zones:
+                there = network.free_time(online.warehouse, zone)
+                back = network.free_time(zone, online.warehouse)
+                if not (math.isfinite(there) and math.isfinite(back)):
+                    problems.append(
+                        ("online.zones", f"no road path between {online.warehouse} and zone {zone}")
+                    )
+                    break
+    if problems:
+        return None, problems
+    serving_set = set(plan.store_warehouse.values())
+    if online is not None:
+        serving_set.add(online.warehouse)
+    serving = sorted(serving_set, key=plan.warehouses.index)
     for warehouse in serving:
         plan.warehouse_supplier[warehouse] = scenario.supply.get(warehouse) or (
             _nearest(network, warehouse, plan.suppliers, to_source=False) or plan.suppliers[0]
@@ -164,6 +194,8 @@ def resolve_plan(scenario: Scenario) -> tuple[Plan | None, Problems]:
             if w == warehouse
             for sku in plan.store_skus[s]
         }
+        if online is not None and online.warehouse == warehouse:
+            wanted |= set(online.skus)
         plan.warehouse_skus[warehouse] = [sku for sku in skus if sku in wanted]
 
     # Policies: later rules override earlier ones.
@@ -197,7 +229,7 @@ def resolve_plan(scenario: Scenario) -> tuple[Plan | None, Problems]:
     for warehouse in serving:
         groups = [scenario.fleet[g] for home, g in plan.trucks if home == warehouse]
         if not groups:
-            problems.append(("fleet", f"warehouse {warehouse} supplies stores but has no truck"))
+            problems.append(("fleet", f"warehouse {warehouse} ships orders but has no truck"))
         elif cold & set(plan.warehouse_skus[warehouse]) and not any(t.refrigerated for t in groups):
             problems.append(
                 (

@@ -22,6 +22,7 @@ EVENT_KINDS = (
     "reefer_temperature",
     "engine_health",
     "order_placed",
+    "order_picked",
     "order_shipped",
     "order_delivered",
     "supplier_order",

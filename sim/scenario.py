@@ -411,6 +411,19 @@ class DemandSpec(Strict):
     promotions: list[Promotion] = Field(default_factory=list)
 
 
+class OnlineSpec(Strict):
+    """Online orders fulfilled by one warehouse and delivered to customer zones (graph nodes)."""
+
+    warehouse: str
+    zones: Patterns
+    orders_per_day: PositiveFloat
+    skus: Annotated[dict[str, PositiveFloat], Field(min_length=1)] = Field(
+        description="SKU -> share of orders (weights, normalised)"
+    )
+    quantity: CountDist = Field(default_factory=lambda: _as_spec({"kind": "constant", "value": 1}))
+    promise: PositiveDuration = Field(description="promised delivery time after the order")
+
+
 class BaseStockSpec(Strict):
     """Order up to ``level`` after every sale (one-for-one)."""
 
@@ -613,6 +626,7 @@ class Scenario(Strict):
     network: NetworkSpec
     products: Annotated[list[Product], Field(min_length=1)]
     demand: DemandSpec
+    online: OnlineSpec | None = None
     inventory: Annotated[list[InventoryRule], Field(min_length=1)]
     suppliers: SupplierSpec
     warehouses: WarehouseSpec = Field(default_factory=WarehouseSpec)

@@ -34,6 +34,7 @@ FLOW_FIELDS = (
     "record_error_hours",
     "stockout_hours",
     "backorder_hours",
+    "lead_time_unit_hours",
 )
 
 
@@ -78,6 +79,7 @@ class StockPoint:
         self.record_error_hours = 0.0
         self.stockout_hours = 0.0
         self.backorder_hours = 0.0
+        self.lead_time_unit_hours = 0.0  # units received x hours since they were ordered
         self._ts = timeseries
         self._ts_id = timeseries.register(location, sku) if timeseries.enabled else -1
         self.next_sample = 0.0 if timeseries.enabled else math.inf

@@ -544,10 +544,12 @@ class Shelf(StockPoint):
 
     # -- outside events ----------------------------------------------------------------------
 
-    def receive(self, lots: list[tuple[float, int]]) -> None:
+    def receive(self, lots: list[tuple[float, int]], ordered_at: float | None = None) -> None:
         """A delivery is unloaded: stock and record go up, backorders are served first."""
         self.advance()
         qty = sum(units for _, units in lots)
+        if ordered_at is not None:
+            self.lead_time_unit_hours += qty * (self.env.now - ordered_at)
         rec = self.record
         self.on_hand += qty
         self.add_lots(lots)

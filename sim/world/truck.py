@@ -159,7 +159,7 @@ class Truck:
             with home.docks.request() as door:
                 yield door
                 yield env.timeout(home.loading())
-            store = trip[0].shelf.location
+            store = trip[0].dest.location
             self._scan(trip, home._code)
             if self.track_orders:
                 for line in trip:
@@ -168,8 +168,8 @@ class Truck:
                         env.now,
                         env.now,
                         self._code,
-                        line.shelf._entity,
-                        line.shelf._sku_code,
+                        line.dest._entity,
+                        line.dest._sku_code,
                         float(line.qty),
                     )
             out = self.network.path(home.name, store)
@@ -180,7 +180,7 @@ class Truck:
             yield from self.drive(out)
             yield env.timeout(self.unloading())
             spoiled = self._cold_chain(trip, depart, env.now)
-            self._scan(trip, trip[0].shelf._entity)
+            self._scan(trip, trip[0].dest._entity)
             for line in trip:
                 if line in spoiled:
                     self.spoiled_units += line.qty
@@ -189,11 +189,11 @@ class Truck:
                         env.now,
                         env.now,
                         self._code,
-                        line.shelf._entity,
-                        line.shelf._sku_code,
+                        line.dest._entity,
+                        line.dest._sku_code,
                         float(line.qty),
                     )
-                    line.shelf.cancel_inbound(line.qty)
+                    line.dest.cancel_inbound(line.qty)
                 else:
                     self.delivered_units += line.qty
                     if self.track_orders:
@@ -202,11 +202,11 @@ class Truck:
                             env.now,
                             env.now,
                             self._code,
-                            line.shelf._entity,
-                            line.shelf._sku_code,
+                            line.dest._entity,
+                            line.dest._sku_code,
                             float(line.qty),
                         )
-                    line.shelf.receive(line.lots)
+                    line.dest.receive(line.lots, line.ordered_at)
             self._off = []
             yield from self.drive(back)
             self.trips += 1
@@ -336,7 +336,7 @@ class Truck:
         for line in trip:
             if not line.cold:
                 continue
-            product = self.products[line.shelf.sku]
+            product = self.products[line.dest.sku]
             assert product.temperature is not None
             limit = product.temperature.max
             reach = max(0.0, (limit - setpoint) / warming)  # hours of warming to reach the limit

@@ -9,38 +9,52 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import simpy
 
 from sim.distributions import Sampler
 from sim.records import KIND, EventLog
 from sim.world.stock import StockPoint
-from sim.world.store import Shelf, call_at
+from sim.world.store import call_at
 
 if TYPE_CHECKING:
     from sim.policies.replenishment import ReplenishmentPolicy
 
 ORDER_PLACED = KIND["order_placed"]
+ORDER_PICKED = KIND["order_picked"]
 SUPPLIER_ORDER = KIND["supplier_order"]
 SUPPLIER_RECEIPT = KIND["supplier_receipt"]
 
 
-class Line:
-    """Units of one SKU picked for one store, with the lots they come from."""
+class Destination(Protocol):
+    """Where a line goes: a store shelf, or an online customer order."""
 
-    __slots__ = ("cold", "lots", "ordered_at", "qty", "shelf", "weight")
+    location: str
+    sku: str
+    _entity: int
+    _sku_code: int
+
+    def receive(self, lots: list[tuple[float, int]], ordered_at: float) -> None: ...
+
+    def cancel_inbound(self, qty: int) -> None: ...
+
+
+class Line:
+    """Units of one SKU picked for one destination, with the lots they come from."""
+
+    __slots__ = ("cold", "dest", "lots", "ordered_at", "qty", "weight")
 
     def __init__(
         self,
-        shelf: Shelf,
+        dest: Destination,
         qty: int,
         lots: list[tuple[float, int]],
         ordered_at: float,
         cold: bool,
         weight: float,
     ) -> None:
-        self.shelf = shelf
+        self.dest = dest
         self.qty = qty
         self.lots = lots
         self.ordered_at = ordered_at
@@ -61,7 +75,18 @@ class Line:
                 rest.append((expiry, lot_units - take))
         self.lots = rest
         self.qty -= units
-        return Line(self.shelf, units, taken, self.ordered_at, self.cold, self.weight)
+        return Line(self.dest, units, taken, self.ordered_at, self.cold, self.weight)
+
+
+class Owed:
+    """Units ordered that the warehouse could not allocate yet, first come first served."""
+
+    __slots__ = ("dest", "ordered_at", "units")
+
+    def __init__(self, dest: Destination, units: int, ordered_at: float) -> None:
+        self.dest = dest
+        self.units = units
+        self.ordered_at = ordered_at
 
 
 class WarehouseStock(StockPoint):
@@ -71,7 +96,7 @@ class WarehouseStock(StockPoint):
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.policy = policy
         self.lead_time = lead_time
-        self.owed: deque[list[object]] = deque()  # [shelf, units, ordered_at]
+        self.owed: deque[Owed] = deque()
 
 
 class Warehouse:
@@ -123,36 +148,45 @@ class Warehouse:
 
     # -- store orders ------------------------------------------------------------------------
 
-    def receive_order(self, shelf: Shelf, qty: int) -> None:
-        stock = self.stock[shelf.sku]
+    def receive_order(self, dest: Destination, qty: int) -> None:
+        """A store's replenishment order or an online customer order."""
+        stock = self.stock[dest.sku]
         self._advance(stock)
         now = self.env.now
         stock.demand += qty
         if self.track_orders:
             self.log.add(
-                ORDER_PLACED, now, now, shelf._entity, self._code, shelf._sku_code, float(qty)
+                ORDER_PLACED, now, now, dest._entity, self._code, dest._sku_code, float(qty)
             )
         given = min(qty, stock.on_hand)
         if given:
-            self._allocate(stock, shelf, given, now)
+            self._allocate(stock, dest, given, now)
         if qty > given:
             owed = qty - given
-            stock.owed.append([shelf, owed, now])
+            stock.owed.append(Owed(dest, owed, now))
             stock.backlog += owed
             stock.backordered += owed
             stock.record.backorders += owed
         self._check(stock)
 
-    def _allocate(self, stock: WarehouseStock, shelf: Shelf, qty: int, ordered_at: float) -> None:
+    def _allocate(
+        self, stock: WarehouseStock, dest: Destination, qty: int, ordered_at: float
+    ) -> None:
         lots = stock.take_lots(qty)
         stock.on_hand -= qty
         stock.shipped += qty
         stock.record.on_hand -= qty
         stock.record.tx -= qty
-        line = Line(shelf, qty, lots, ordered_at, self.cold[stock.sku], self.weight[stock.sku])
+        line = Line(dest, qty, lots, ordered_at, self.cold[stock.sku], self.weight[stock.sku])
         call_at(self.env, self.env.now + self.picking(), lambda: self._line_ready(line))
 
     def _line_ready(self, line: Line) -> None:
+        if self.track_orders:
+            now = self.env.now
+            dest = line.dest
+            self.log.add(
+                ORDER_PICKED, now, now, self._code, dest._entity, dest._sku_code, float(line.qty)
+            )
         self.ready.append(line)
         if not self._work.triggered:
             self._work.succeed()
@@ -172,11 +206,11 @@ class Warehouse:
             first = next((line for line in ready if refrigerated or not line.cold), None)
         if first is None:
             return []
-        store = first.shelf.location
+        where = first.dest.location
         room = capacity_kg
         trip: list[Line] = []
         for line in list(ready):
-            if line.shelf.location != store or (line.cold and not refrigerated):
+            if line.dest.location != where or (line.cold and not refrigerated):
                 continue
             units = min(line.qty, int(room // line.weight))
             if units <= 0:
@@ -233,13 +267,11 @@ class Warehouse:
         owed = stock.owed
         while owed and stock.on_hand > 0:
             entry = owed[0]
-            shelf, units, ordered_at = entry
-            give = min(int(units), stock.on_hand)  # type: ignore[call-overload]
-            self._allocate(stock, shelf, give, ordered_at)  # type: ignore[arg-type]
+            give = min(entry.units, stock.on_hand)
+            self._allocate(stock, entry.dest, give, entry.ordered_at)
             stock.backlog -= give
             rec.backorders -= give
-            if give == units:
+            entry.units -= give
+            if entry.units == 0:
                 owed.popleft()
-            else:
-                entry[1] = int(units) - give  # type: ignore[call-overload]
         self._check(stock)

@@ -43,7 +43,7 @@ def test_process_pool_equals_serial(tiny: dict[str, Any], tmp_path: Path) -> Non
         runs[workers] = summaries
         assert [s.replication for s in summaries] == [0, 1, 2]
     for serial, pooled in zip(runs[1], runs[2], strict=True):
-        assert serial.kpis == pooled.kpis
+        assert pd.Series(serial.kpis).equals(pd.Series(pooled.kpis))  # NaN-aware
         pd.testing.assert_frame_equal(serial.flows, pooled.flows)
     for r in range(3):
         a = pd.read_parquet(tmp_path / "w1" / f"events-{r:04d}.parquet")

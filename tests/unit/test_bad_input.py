@@ -108,6 +108,36 @@ CASES: list[tuple[str, Callable[[dict[str, Any]], Any], list[str]]] = [
         ["visibility", "needs sensors.shelf"],
     ),
     (
+        "online orders from a store",
+        edit(
+            lambda d: d.update(
+                online={
+                    "warehouse": "S1",
+                    "zones": ["J1"],
+                    "orders_per_day": 5,
+                    "skus": {"A": 1},
+                    "promise": "1d",
+                }
+            )
+        ),
+        ["online.warehouse", "'S1' is not a warehouse"],
+    ),
+    (
+        "online zones matching no node",
+        edit(
+            lambda d: d.update(
+                online={
+                    "warehouse": "W1",
+                    "zones": ["Z*"],
+                    "orders_per_day": 5,
+                    "skus": {"A": 1},
+                    "promise": "1d",
+                }
+            )
+        ),
+        ["online.zones", "matches no node"],
+    ),
+    (
         "warm-up not shorter than the horizon",
         edit(lambda d: d["run"].update(warmup="30d")),
         ["run", "warmup must be shorter than the horizon"],

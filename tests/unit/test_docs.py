@@ -2,13 +2,14 @@
 
 from pathlib import Path
 
-from sim.kpi import CATALOGUE
+from sim.kpi import CATALOGUE, catalogue_markdown
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_every_kpi_is_documented() -> None:
     text = (ROOT / "docs" / "kpis.md").read_text()
+    assert catalogue_markdown() in text, "regenerate the table with `sim kpis --markdown`"
     for kpi in CATALOGUE:
         assert f"| `{kpi.name}` | {kpi.unit} |" in text, kpi.name
 

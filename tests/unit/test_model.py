@@ -91,3 +91,49 @@ def test_event_log_has_both_times_and_positions(result: Any, tmp_path: Path) -> 
     assert (events.t_received[delivered] >= events.t_event[delivered]).all()
     counts = events[events.kind == "count"]
     assert sorted(counts.t_event.unique()) == [120.0, 240.0, 360.0]
+
+
+def with_online(tiny: dict[str, Any], promise: str) -> Any:
+    tiny["online"] = {
+        "warehouse": "W1",
+        "zones": ["J1", "S2"],
+        "orders_per_day": 12,
+        "skus": {"A": 3, "C": 1},
+        "quantity": {"kind": "uniform", "low": 1, "high": 4},
+        "promise": promise,
+    }
+    tiny["sensors"]["order_tracking"] = {}
+    tiny["fleet"][0]["wear"] = None  # no breakdowns: delivery times follow from the roads
+    return load_scenario_data(tiny)
+
+
+def test_online_orders_are_picked_shipped_and_delivered(
+    tiny: dict[str, Any], tmp_path: Path
+) -> None:
+    scenario = with_online(tiny, "2d")
+    result = Model(scenario, 0, events_path=tmp_path / "e.parquet").run()
+    orders = result.online
+    # 12 a day for 20 days: Poisson with mean 240, sd 15.5; allow 5 sd
+    assert abs(len(orders) - 240) <= 5 * 15.5
+    delivered = orders[orders.delivered_at.notna()]
+    assert len(delivered) >= len(orders) - 10  # only the last hours' orders may be on the way
+    # nobody gets an order faster than loading plus the free-flow drive to the zone
+    fastest = 0.5 + min(5 / 60 + 8 / 50, 5 / 60)
+    assert ((delivered.delivered_at - delivered.placed) >= fastest - 1e-9).all()
+    kpis = compute_kpis(result, scenario)
+    assert kpis["online_on_time"] == 100.0
+    assert 0 < kpis["online_lead_time"] < 48
+    events = pd.read_parquet(tmp_path / "e.parquet")
+    lifecycle = events[events.kind.str.startswith("order_")].groupby("kind").size()
+    # every order placed was picked, shipped and delivered (lines may split, never merge)
+    assert lifecycle["order_placed"] >= len(orders)
+    assert lifecycle["order_picked"] >= lifecycle["order_placed"] - 20
+
+
+def test_an_impossible_promise_is_never_kept(tiny: dict[str, Any]) -> None:
+    # loading alone takes 30 min: a 20-minute promise cannot be met
+    scenario = with_online(tiny, "20min")
+    result = Model(scenario, 0, record=False).run()
+    kpis = compute_kpis(result, scenario)
+    assert kpis["online_orders"] > 100
+    assert kpis["online_on_time"] == 0.0

@@ -1,0 +1,130 @@
+"""Online orders: placed by customers in zones of the network, fulfilled by one warehouse.
+
+Each order is confirmed at once, allocated from the warehouse's stock (or owed until the next
+supplier receipt), picked and packed, and delivered by a truck to its zone. Orders are few, so
+each is one SimPy timeout; its lifecycle goes to the event log when order tracking is on.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Generator
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import simpy
+
+from sim.records import KIND, EventLog
+from sim.world.demand import CustomerStream
+
+if TYPE_CHECKING:
+    from sim.scenario import OnlineSpec
+    from sim.world.warehouse import Warehouse
+
+ORDER_DELIVERED = KIND["order_delivered"]
+
+
+class OnlineOrder:
+    """One customer's order: a destination for the warehouse's lines."""
+
+    __slots__ = (
+        "_entity",
+        "_sku_code",
+        "delivered_at",
+        "env",
+        "location",
+        "placed",
+        "promised",
+        "qty",
+        "remaining",
+        "sku",
+        "spoiled",
+    )
+
+    def __init__(
+        self, env: simpy.Environment, zone: str, sku: str, qty: int, promise: float, log: EventLog
+    ) -> None:
+        self.env = env
+        self.location = zone
+        self.sku = sku
+        self.qty = qty
+        self.remaining = qty
+        self.placed = env.now
+        self.promised = env.now + promise
+        self.delivered_at = math.nan
+        self.spoiled = 0
+        self._entity = log.code(zone)
+        self._sku_code = log.code(sku)
+
+    def receive(self, lots: list[tuple[float, int]], ordered_at: float) -> None:
+        self._arrived(sum(units for _, units in lots))
+
+    def cancel_inbound(self, qty: int) -> None:
+        self.spoiled += qty
+        self._arrived(qty)
+
+    def _arrived(self, units: int) -> None:
+        self.remaining -= units
+        if self.remaining <= 0:
+            self.delivered_at = self.env.now
+
+
+class OnlineDemand:
+    """The stream of online orders: the demand profiles, SKU shares and zones of the spec."""
+
+    def __init__(
+        self,
+        env: simpy.Environment,
+        spec: OnlineSpec,
+        warehouse: Warehouse,
+        zones: list[str],
+        week_profile: list[float],
+        rng: np.random.Generator,
+        log: EventLog,
+    ) -> None:
+        self.env = env
+        self.spec = spec
+        self.warehouse = warehouse
+        self.zones = zones
+        self.rng = rng
+        self.log = log
+        self.stream = CustomerStream(
+            spec.orders_per_day, week_profile, [], spec.quantity.build(), rng
+        )
+        self.skus = list(spec.skus)
+        weights = np.array([spec.skus[s] for s in self.skus], dtype=float)
+        self.shares = weights / weights.sum()
+        self.orders: list[OnlineOrder] = []
+
+    def run(self) -> Generator[simpy.Event, Any, None]:
+        env = self.env
+        hour = 0
+        while True:
+            times, quantities = self.stream.window(hour, 168)
+            skus = self.rng.choice(len(self.skus), size=len(times), p=self.shares)
+            zones = self.rng.integers(0, len(self.zones), size=len(times))
+            for t, qty, sku, zone in zip(
+                times.tolist(), quantities.tolist(), skus, zones, strict=True
+            ):
+                yield env.timeout(t - env.now)
+                order = OnlineOrder(
+                    env, self.zones[zone], self.skus[sku], int(qty), self.spec.promise, self.log
+                )
+                self.orders.append(order)
+                self.warehouse.receive_order(order, int(qty))
+            hour += 168
+            yield env.timeout(max(0.0, hour - env.now))
+
+    def table(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "placed": o.placed,
+                "zone": o.location,
+                "sku": o.sku,
+                "qty": o.qty,
+                "promised": o.promised,
+                "delivered_at": o.delivered_at,
+                "spoiled": o.spoiled,
+            }
+            for o in self.orders
+        ]
