@@ -55,6 +55,7 @@ def big_scenario(stores: int, days: int) -> Scenario:
                 }
             },
             "fleet": fleet,
+            "online": {"zones": ["J00*"]},
             "sensors": {
                 "shelf": {
                     "interval": "1h",
