@@ -190,6 +190,8 @@ class Shelf(StockPoint):
         self._t = np.empty(0)
         self._code = np.empty(0, dtype=np.int8)
         self._q = np.empty(0, dtype=np.int64)
+        self._demand = np.empty(0, dtype=np.int64)  # customers' quantities, 0 elsewhere
+        self._out = np.empty(0, dtype=np.int64)  # customers' and shrinkage quantities
         self._pos = 0
         self._window_end = 0  # hours drawn so far
         # shelf reads by id: taken at, received at (nan: lost), noise; value and recorded
@@ -199,6 +201,7 @@ class Shelf(StockPoint):
         self._read_noise = np.empty(0)
         self._read_value = np.empty(0, dtype=np.int64)
         self._read_tx = np.empty(0, dtype=np.int64)
+        self._has_reads = False
         self._carry_t = np.empty(0)  # receipts that fall after the window drawn so far
         self._carry_id = np.empty(0, dtype=np.int64)
         self._gen = 0
@@ -212,6 +215,7 @@ class Shelf(StockPoint):
     def _add_reads(self, times: np.ndarray, noise: np.ndarray, latency: np.ndarray) -> np.ndarray:
         """Register reads taken at ``times``; return their ids. A negative latency: lost."""
         first = len(self._read_t)
+        self._has_reads = self._has_reads or len(times) > 0
         ids = np.arange(first, first + len(times), dtype=np.int64)
         received = np.where(latency >= 0, times + latency, np.nan)
         self._read_t = np.concatenate([self._read_t, times])
@@ -242,9 +246,12 @@ class Shelf(StockPoint):
         values = np.concatenate([p[2].astype(np.int64) for p in parts])
         # sort by time; at equal times, in the order customers, shrinkage, captures, receipts
         order = np.lexsort((codes, times))
+        codes, values = codes[order], values[order]
         self._t = np.concatenate([self._t, times[order]])
-        self._code = np.concatenate([self._code, codes[order]])
-        self._q = np.concatenate([self._q, values[order]])
+        self._code = np.concatenate([self._code, codes])
+        self._q = np.concatenate([self._q, values])
+        self._demand = np.concatenate([self._demand, np.where(codes == CUSTOMER, values, 0)])
+        self._out = np.concatenate([self._out, np.where(codes <= SHRINK, values, 0)])
 
     def _extend(self) -> None:
         start = self._window_end
@@ -297,108 +304,105 @@ class Shelf(StockPoint):
                 self._extend()
 
     def _segment(self, state: _State, stop: float) -> float:
-        """Apply the drawn events with times up to ``stop`` to ``state``, vectorised."""
+        """Apply the drawn events with times up to ``stop`` to ``state``, vectorised.
+
+        Every step is an array operation over the segment's events; the number of numpy calls,
+        not the number of events, is the cost, so the steps are kept few.
+        """
         begin = state.pos
         end = int(np.searchsorted(self._t, stop, side="right"))
         if end <= begin:
             return INF
         t = self._t[begin:end]
-        code = self._code[begin:end]
-        q = self._q[begin:end]
-        is_c = code == CUSTOMER
-        is_s = code == SHRINK
-        out = np.where(is_c | is_s, q, 0)
-        on_after = np.maximum(state.on - np.cumsum(out), 0)
-        on_before = np.empty_like(on_after)
-        on_before[0] = state.on
-        on_before[1:] = on_after[:-1]
-        taken = on_before - on_after
-        sold = np.where(is_c, taken, 0)
-        short = np.where(is_c, q - taken, 0)
+        demand = self._demand[begin:end]  # units wanted by each customer, 0 for other events
+        out = self._out[begin:end]  # units wanted by customers or lost to shrinkage
+        start_on = state.on
+        on_after = np.maximum(start_on - np.cumsum(out), 0)
+        on_before = np.concatenate(([start_on], on_after[:-1]))
+        # what a customer takes is what left the shelf at its event
+        sold = np.minimum(on_before - on_after, demand)
         tx_after = state.tx - np.cumsum(sold)
-        # reads: a capture takes the true level (plus noise); a receipt resets the record to
-        # it, brought forward by the transactions recorded since it was taken
-        anchors = np.full(len(t), state.r - state.tx, dtype=np.int64)
-        is_cap = code == CAPTURE
-        is_rec = code == RECEIPT
-        any_rec = bool(is_rec.any())
-        if is_cap.any():
-            ids = q[is_cap]
-            noisy = on_after[is_cap] + np.rint(self._read_noise[ids]).astype(np.int64)
-            self._read_value[ids] = np.maximum(noisy, 0)
-            self._read_tx[ids] = tx_after[is_cap]
-        applied_at = np.empty(0, dtype=np.int64)
-        if any_rec:
-            rec_idx = np.flatnonzero(is_rec)
-            rid = q[rec_idx]
-            taken_at = self._read_t[rid]
-            newest_before = np.maximum.accumulate(np.concatenate([[state.r_sync], taken_at]))[:-1]
-            fresh = taken_at > newest_before
-            applied_at = rec_idx[fresh]
-            if len(applied_at):
-                marks = np.zeros(len(t), dtype=np.int64)
-                marks[applied_at] = 1
-                which = np.cumsum(marks)
-                values = np.concatenate(
-                    [[state.r - state.tx], self._read_value[rid[fresh]] - self._read_tx[rid[fresh]]]
-                )
-                anchors = values[which]
-        r_after = anchors + tx_after
-        if self.backorder_mode:
-            back_after = state.r_back + np.cumsum(short)
-        else:
-            back_after = np.full(len(t), state.r_back, dtype=np.int64)
+        offset = state.r - state.tx  # record = offset + recorded transactions, until a reading
+        applied_at: np.ndarray | None = None
+        if self._has_reads:
+            code = self._code[begin:end]
+            q = self._q[begin:end]
+            is_cap = code == CAPTURE
+            if is_cap.any():
+                # a capture takes the true level (plus noise) and the transactions so far
+                ids = q[is_cap]
+                noisy = on_after[is_cap] + np.rint(self._read_noise[ids]).astype(np.int64)
+                self._read_value[ids] = np.maximum(noisy, 0)
+                self._read_tx[ids] = tx_after[is_cap]
+            rec_idx = np.flatnonzero(code == RECEIPT)
+            if len(rec_idx):
+                # a receipt resets the record to its reading, brought forward by the
+                # transactions recorded since; an older reading than the last applied is ignored
+                rid = q[rec_idx]
+                taken_at = self._read_t[rid]
+                newest = np.maximum.accumulate(np.concatenate(([state.r_sync], taken_at)))
+                fresh = taken_at > newest[:-1]
+                applied_at = rec_idx[fresh]
+                if len(applied_at):
+                    marks = np.zeros(len(t), dtype=np.int64)
+                    marks[applied_at] = 1
+                    offsets = np.concatenate(
+                        ([offset], self._read_value[rid[fresh]] - self._read_tx[rid[fresh]])
+                    )
+                    r_after = offsets[np.cumsum(marks)] + tx_after
+                else:
+                    applied_at = None
+        if applied_at is None:
+            r_after = offset + tx_after
+        backorder = self.backorder_mode
+        short = demand - sold
         n = len(t)
         decision = INF
         trigger = self._trigger
         if trigger is not None:
-            position = r_after + self.record.on_order - back_after
-            changed = sold > 0
-            if self.backorder_mode:
-                changed |= short > 0
-            if len(applied_at):
-                changed[applied_at] = True
-            hits = np.flatnonzero(changed & (position <= trigger))
-            if len(hits):
-                n = int(hits[0]) + 1
-                decision = float(t[n - 1])
-        if n < len(t):
-            t, code, q = t[:n], code[:n], q[:n]
-            is_c, is_s, sold, short, taken = is_c[:n], is_s[:n], sold[:n], short[:n], taken[:n]
-            on_before, on_after, r_after, back_after = (
-                on_before[:n],
-                on_after[:n],
-                r_after[:n],
-                back_after[:n],
-            )
+            # the position only moves at sales, shortfalls (backorders) and readings, and is
+            # above the trigger at the start, so its first fall to the trigger is a decision
+            position = r_after + self.record.on_order
+            if backorder:
+                position -= state.r_back + np.cumsum(short)
+            else:
+                position -= state.r_back
+            hit = int(np.argmax(position <= trigger))
+            if position[hit] <= trigger:
+                n = hit + 1
+                decision = float(t[hit])
+                t, demand, out, sold, short = t[:n], demand[:n], out[:n], sold[:n], short[:n]
+                on_before, on_after, r_after = on_before[:n], on_after[:n], r_after[:n]
         # time integrals: each level holds from the previous event to this one
-        dt = np.diff(t, prepend=state.last_t)
-        r_before = np.empty_like(r_after)
-        r_before[0] = state.r
-        r_before[1:] = r_after[:-1]
+        dt = np.empty(n)
+        dt[0] = t[0] - state.last_t
+        np.subtract(t[1:], t[:-1], out=dt[1:])
+        r_before = np.concatenate(([state.r], r_after[:-1]))
         state.on_hand_hours += float(np.dot(on_before, dt))
         state.record_error_hours += float(np.dot(np.abs(r_before - on_before), dt))
-        state.stockout_hours += float(dt[on_before <= 0].sum())
-        if self.backorder_mode:
-            backlog_before = state.backlog + np.concatenate([[0], np.cumsum(short)[:-1]])
-            state.backorder_hours += float(np.dot(backlog_before, dt))
+        state.stockout_hours += float(np.dot(on_before <= 0, dt))
         # flows
-        customers = int(is_c.sum())
-        shorts = int(short.sum())
+        sold_units = int(sold.sum())
+        wanted = int(demand.sum())
+        customers = int(np.count_nonzero(demand))
+        shorts = wanted - sold_units
         state.customers += customers
-        state.demand += int(q[is_c].sum())
-        state.sold += int(sold.sum())
-        state.shrunk += int(taken[is_s].sum())
+        state.demand += wanted
+        state.sold += sold_units
+        taken_units = start_on - int(on_after[-1])
+        state.shrunk += taken_units - sold_units
         state.served += customers - int(np.count_nonzero(short))
-        if self.backorder_mode:
+        if backorder:
+            backlog_before = state.backlog + np.concatenate(([0], np.cumsum(short)[:-1]))
+            state.backorder_hours += float(np.dot(backlog_before, dt))
             state.backordered += shorts
             state.backlog += shorts
-            state.r_back = int(back_after[-1])
+            state.r_back += shorts
         else:
             state.lost += shorts
-        consumed = int(taken.sum())
-        if state.lots is not None and consumed:
+        if state.lots is not None and taken_units:
             lots = state.lots
+            consumed = taken_units
             while consumed:
                 lot = lots[0]
                 if lot[1] <= consumed:
@@ -409,10 +413,11 @@ class Shelf(StockPoint):
                     consumed = 0
         state.on = int(on_after[-1])
         state.r = int(r_after[-1])
-        state.tx = int(state.tx - sold.sum())
-        applied_kept = applied_at[applied_at < n]
-        if len(applied_kept):
-            state.r_sync = max(state.r_sync, float(self._read_t[q[applied_kept]].max()))
+        state.tx -= sold_units
+        if applied_at is not None:
+            kept = applied_at[applied_at < n]
+            if len(kept):
+                state.r_sync = max(state.r_sync, float(self._read_t[self._q[begin + kept]].max()))
         state.last_t = float(t[-1])
         state.pos = begin + n
         if self._ts.enabled:
@@ -464,6 +469,8 @@ class Shelf(StockPoint):
             self._t = self._t[self._pos :]
             self._code = self._code[self._pos :]
             self._q = self._q[self._pos :]
+            self._demand = self._demand[self._pos :]
+            self._out = self._out[self._pos :]
             self._pos = 0
 
     def _samples(self, state: _State, boundary: float) -> None:
