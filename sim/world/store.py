@@ -201,6 +201,7 @@ class Shelf(StockPoint):
         self._read_noise = np.empty(0)
         self._read_value = np.empty(0, dtype=np.int64)
         self._read_tx = np.empty(0, dtype=np.int64)
+        self._read_base = 0  # id of the first read still held (older ones are dropped)
         self._has_reads = False
         self._carry_t = np.empty(0)  # receipts that fall after the window drawn so far
         self._carry_id = np.empty(0, dtype=np.int64)
@@ -214,7 +215,7 @@ class Shelf(StockPoint):
 
     def _add_reads(self, times: np.ndarray, noise: np.ndarray, latency: np.ndarray) -> np.ndarray:
         """Register reads taken at ``times``; return their ids. A negative latency: lost."""
-        first = len(self._read_t)
+        first = self._read_base + len(self._read_t)
         self._has_reads = self._has_reads or len(times) > 0
         ids = np.arange(first, first + len(times), dtype=np.int64)
         received = np.where(latency >= 0, times + latency, np.nan)
@@ -233,7 +234,7 @@ class Shelf(StockPoint):
         receipts = [(self._carry_t, self._carry_id)]
         for _times, code, values in parts:
             if code == CAPTURE:
-                received = self._read_recv[values]
+                received = self._read_recv[values - self._read_base]
                 delivered = ~np.isnan(received)
                 receipts.append((received[delivered], values[delivered]))
         r_t = np.concatenate([r[0] for r in receipts])
@@ -270,7 +271,7 @@ class Shelf(StockPoint):
 
     # -- simulating ahead --------------------------------------------------------------------
 
-    def _simulate(self, until: float) -> tuple[float, _State]:
+    def _simulate(self, until: float, look_ahead: bool = False) -> tuple[float, _State]:
         """From the committed state, run to ``until`` or to the first reorder decision.
 
         Returns the decision time (``inf`` if none) and the state right after it. Nothing is
@@ -298,10 +299,23 @@ class Shelf(StockPoint):
                 position = state.r + self.record.on_order - state.r_back
                 if trigger is not None and position <= trigger:
                     return next_expiry, state
-            elif stop >= until:
+            elif stop >= until or (look_ahead and self._stuck(state)):
                 return INF, state
             elif stop >= window_end:
                 self._extend()
+
+    def _stuck(self, state: _State) -> bool:
+        """True when no decision can come before an outside event (a delivery, a count).
+
+        An empty shelf sells nothing, so its record moves only by readings, and a reading of
+        an empty shelf is at least zero: if even a zero record keeps the position above the
+        trigger, looking further ahead is wasted. (Backorders keep lowering the position, so
+        a backordering shelf is never stuck.)
+        """
+        if state.on > 0 or self.backorder_mode or self._trigger is None:
+            return False
+        lowest_record = 0 if self._has_reads else state.r
+        return lowest_record + self.record.on_order - state.r_back > self._trigger
 
     def _segment(self, state: _State, stop: float) -> float:
         """Apply the drawn events with times up to ``stop`` to ``state``, vectorised.
@@ -330,7 +344,7 @@ class Shelf(StockPoint):
             is_cap = code == CAPTURE
             if is_cap.any():
                 # a capture takes the true level (plus noise) and the transactions so far
-                ids = q[is_cap]
+                ids = q[is_cap] - self._read_base
                 noisy = on_after[is_cap] + np.rint(self._read_noise[ids]).astype(np.int64)
                 self._read_value[ids] = np.maximum(noisy, 0)
                 self._read_tx[ids] = tx_after[is_cap]
@@ -338,7 +352,7 @@ class Shelf(StockPoint):
             if len(rec_idx):
                 # a receipt resets the record to its reading, brought forward by the
                 # transactions recorded since; an older reading than the last applied is ignored
-                rid = q[rec_idx]
+                rid = q[rec_idx] - self._read_base
                 taken_at = self._read_t[rid]
                 newest = np.maximum.accumulate(np.concatenate(([state.r_sync], taken_at)))
                 fresh = taken_at > newest[:-1]
@@ -417,7 +431,8 @@ class Shelf(StockPoint):
         if applied_at is not None:
             kept = applied_at[applied_at < n]
             if len(kept):
-                state.r_sync = max(state.r_sync, float(self._read_t[self._q[begin + kept]].max()))
+                taken_at = self._read_t[self._q[begin + kept] - self._read_base]
+                state.r_sync = max(state.r_sync, float(taken_at.max()))
         state.last_t = float(t[-1])
         state.pos = begin + n
         if self._ts.enabled:
@@ -430,7 +445,7 @@ class Shelf(StockPoint):
         begin = state.pos_start
         if self.reads_src is not None:
             code = self._code[begin : state.pos]
-            ids = self._q[begin : state.pos][code == CAPTURE]
+            ids = self._q[begin : state.pos][code == CAPTURE] - self._read_base
             if len(ids):
                 self.log.add_many(
                     SHELF_READ,
@@ -465,13 +480,31 @@ class Shelf(StockPoint):
         self.customers = state.customers
         self.customers_served = state.served
         self._version += 1
-        if self._pos > 20_000:  # drop what has been consumed
+        if self._pos > 2048:  # drop what has been consumed
             self._t = self._t[self._pos :]
             self._code = self._code[self._pos :]
             self._q = self._q[self._pos :]
             self._demand = self._demand[self._pos :]
             self._out = self._out[self._pos :]
             self._pos = 0
+            self._drop_old_reads()
+
+    def _drop_old_reads(self) -> None:
+        """Forget reads that no event still drawn, nor a carried receipt, refers to."""
+        if not self._has_reads:
+            return
+        is_read = self._code >= CAPTURE
+        referenced = [self._q[is_read], self._carry_id]
+        held = np.concatenate(referenced)
+        oldest = int(held.min()) if len(held) else self._read_base + len(self._read_t)
+        drop = oldest - self._read_base
+        if drop > 0:
+            self._read_t = self._read_t[drop:]
+            self._read_recv = self._read_recv[drop:]
+            self._read_noise = self._read_noise[drop:]
+            self._read_value = self._read_value[drop:]
+            self._read_tx = self._read_tx[drop:]
+            self._read_base = oldest
 
     def _samples(self, state: _State, boundary: float) -> None:
         """Time-series samples before ``boundary``: the state after every event up to each."""
@@ -518,7 +551,7 @@ class Shelf(StockPoint):
         self._stash = None
         if self._trigger is None:
             return
-        when, state = self._simulate(self.horizon)
+        when, state = self._simulate(self.horizon, look_ahead=True)
         if when < INF:
             gen = self._gen
             self._stash = (self._version, state)
