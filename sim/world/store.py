@@ -571,8 +571,11 @@ class Shelf(StockPoint):
         self.reschedule()
 
     def start(self) -> None:
+        """Review at time zero (a shelf that starts at or below its trigger orders at once)."""
         if self.policy.review_period:
             call_at(self.env, self.policy.review_period, self._review)
+        elif self._trigger is not None and self.record.position <= self._trigger:
+            self._order_now()
         self.reschedule()
 
     def _review(self) -> None:
