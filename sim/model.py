@@ -216,10 +216,12 @@ class Model:
                 sensors,
                 products,
                 Sampler(unloading, streams.generator(f"unloading/{name}")),
+                twin.truck(name),
             )
             self.trucks.append(truck)
 
         self._snapshot: dict[str, Any] | None = None
+        self._started = False
 
     # -- phases ----------------------------------------------------------------------------
 
@@ -256,9 +258,10 @@ class Model:
 
         call_at(self.env, interval, count_all)
 
-    def run(self) -> ReplicationResult:
-        started = time.perf_counter()
+    def start(self) -> None:
+        """Start every process; ``run`` calls it, tests may step the environment themselves."""
         env = self.env
+        self._started = True
         for warehouse in self.warehouses.values():
             warehouse.start()
         for shelf in self.shelves:
@@ -270,7 +273,12 @@ class Model:
         self._counts()
         if self.warmup > 0:
             call_at(env, self.warmup, self._take_snapshot)
-        env.run(until=self.horizon)
+
+    def run(self) -> ReplicationResult:
+        started = time.perf_counter()
+        if not self._started:
+            self.start()
+        self.env.run(until=self.horizon)
         self._advance_all()
         if self._snapshot is None:
             self._take_snapshot_zero()

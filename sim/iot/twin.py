@@ -10,6 +10,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+import numpy as np
+
 
 class StockRecord:
     """Recorded on-hand, on-order and backorders of one (location, SKU)."""
@@ -39,20 +41,54 @@ class StockRecord:
         )
 
 
-@dataclass
 class TruckView:
-    """Last known position of a truck and the latest engine-health reading."""
+    """What the twin hears of one truck: GPS fixes and engine-health readings.
 
-    x: float = math.nan
-    y: float = math.nan
-    t_seen: float = -math.inf
-    health: float = math.nan
+    Readings along a leg are computed when the leg starts, with their arrival times; the view
+    answers with what had *arrived* by the time asked, never with what is still on the bus.
+    """
+
+    def __init__(self) -> None:
+        self._gps: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
+        self._health: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+
+    def add_gps(
+        self, t_event: np.ndarray, t_received: np.ndarray, x: np.ndarray, y: np.ndarray
+    ) -> None:
+        self._gps = [*self._gps[-1:], (t_event, t_received, x, y)]
+
+    def add_health(self, t_event: np.ndarray, t_received: np.ndarray, value: np.ndarray) -> None:
+        self._health = [*self._health[-1:], (t_event, t_received, value)]
+
+    def position(self, now: float) -> tuple[float, float, float] | None:
+        """(time of the fix, x, y) of the latest fix received by ``now``; None if none."""
+        for t_event, t_received, x, y in reversed(self._gps):
+            arrived = np.flatnonzero(t_received <= now)  # NaN (lost) never arrives
+            if len(arrived):
+                k = arrived[np.argmax(t_event[arrived])]
+                return float(t_event[k]), float(x[k]), float(y[k])
+        return None
+
+    def health(self, now: float) -> tuple[float, float] | None:
+        """(time of the reading, value) of the latest engine-health reading received by ``now``."""
+        for t_event, t_received, value in reversed(self._health):
+            arrived = np.flatnonzero(t_received <= now)
+            if len(arrived):
+                k = arrived[np.argmax(t_event[arrived])]
+                return float(t_event[k]), float(value[k])
+        return None
 
 
 @dataclass
 class Twin:
     records: dict[tuple[str, str], StockRecord] = field(default_factory=dict)
     trucks: dict[str, TruckView] = field(default_factory=dict)
+
+    def truck(self, name: str) -> TruckView:
+        view = self.trucks.get(name)
+        if view is None:
+            view = self.trucks[name] = TruckView()
+        return view
 
     def record(self, location: str, sku: str, on_hand: int) -> StockRecord:
         rec = StockRecord(location, sku, on_hand)

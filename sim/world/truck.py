@@ -15,6 +15,7 @@ import numpy as np
 import simpy
 
 from sim.distributions import Distribution, Sampler
+from sim.iot.twin import TruckView
 from sim.records import KIND, NAN, EventLog
 
 if TYPE_CHECKING:
@@ -88,6 +89,7 @@ class Truck:
         sensors: Sensors,
         products: dict[str, Product],
         unloading: Sampler,
+        view: TruckView | None = None,
     ) -> None:
         self.env = env
         self.name = name
@@ -99,6 +101,7 @@ class Truck:
         self.products = products
         self.unloading = unloading
         self.refrigerated = group.refrigerated
+        self.view = view if view is not None else TruckView()  # what the twin hears of it
         self.noise = Sampler(traffic.noise, streams.generator(f"travel/{name}"))
         self.wear = 0.0
         self._wear_rng = streams.generator(f"wear/{name}")
@@ -289,8 +292,10 @@ class Truck:
             at = self.gps.times(start, end)
             xs = np.interp(at, times, network.xy[nodes, 0])
             ys = np.interp(at, times, network.xy[nodes, 1])
+            received = self.gps.received(at)
+            self.view.add_gps(at, received, xs, ys)
             self.log.add_many(
-                GPS, at, self.gps.received(at), self._code, self._code, 0, np.zeros(len(at)), xs, ys
+                GPS, at, received, self._code, self._code, 0, np.zeros(len(at)), xs, ys
             )
         if self.health is not None:
             at = self.health.times(start, end)
@@ -300,9 +305,9 @@ class Truck:
                 if self.health.noise_sd
                 else true
             )
-            self.log.add_many(
-                HEALTH, at, self.health.received(at), self._code, self._code, 0, noisy
-            )
+            received = self.health.received(at)
+            self.view.add_health(at, received, noisy)
+            self.log.add_many(HEALTH, at, received, self._code, self._code, 0, noisy)
 
     # -- cold chain --------------------------------------------------------------------------
 

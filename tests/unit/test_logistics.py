@@ -174,3 +174,19 @@ def test_a_working_reefer_keeps_the_load(tmp_path: Path) -> None:
     temps = pd.read_parquet(tmp_path / "e.parquet").query("kind == 'reefer_temperature'").value
     # from departure (1.0) to the end of unloading (2.25), a reading every 5 minutes
     assert len(temps) == 15 and (temps == 4).all()
+
+
+def test_the_twin_knows_a_truck_only_from_gps_that_has_arrived() -> None:
+    data = line_chain()
+    data["sensors"]["gps"] = {"interval": "20min", "latency": {"kind": CONST, "value": "2min"}}
+    model = Model(load_scenario_data(data), 0, record=False)
+    model.start()
+    view = model.twin.trucks["T01"]
+    model.env.run(until=1.2)
+    # the fix taken at departure (1.0, x=0) arrived at 1.0333
+    assert view.position(1.2) == pytest.approx((1.0, 0.0, 0.0))
+    model.env.run(until=1.34)
+    # the fix at 1h20 (x=20 km) is still on the bus until 1.3667
+    assert view.position(1.34) == pytest.approx((1.0, 0.0, 0.0))
+    model.env.run(until=1.37)
+    assert view.position(1.37) == pytest.approx((4 / 3, 20.0, 0.0))
