@@ -13,7 +13,7 @@ import pytest
 import simpy
 
 from sim.iot.twin import StockRecord
-from sim.policies.replenishment import MinMax
+from sim.policies.replenishment import BaseStock, MinMax, Periodic, ReorderPoint
 from sim.records import EventLog, TimeSeries
 from sim.world.store import CUSTOMER, READ, SHRINK, Shelf
 
@@ -257,3 +257,48 @@ def test_vectorised_shelf_matches_the_event_by_event_reference(seed: int, backor
     assert (shelf.on_hand, shelf.record.on_hand) == (expected["on_hand"], expected["record"])
     assert shelf.on_hand_hours == pytest.approx(expected["on_hand_hours"])
     assert shelf.record_error_hours == pytest.approx(expected["error_hours"])
+
+
+def test_periodic_review_orders_only_at_review_times() -> None:
+    env = simpy.Environment()
+    shelf = ScriptedShelf(
+        env,
+        "S1",
+        "A",
+        10,
+        StockRecord("S1", "A", 10),
+        None,
+        TimeSeries(None, 0, False, 1.0),
+        Periodic(review=24.0, S=10),
+        customers=None,  # type: ignore[arg-type]
+        shrink=None,
+        reads=None,
+        log=EventLog(None, 0, enabled=False),
+        backorder_mode=False,
+        horizon=1000.0,
+    )
+    shelf.script = customers(1.0, 2.0, 30.0, qty=2)
+    orders: list[tuple[float, int]] = []
+    shelf.order_fn = lambda _s, qty: orders.append((env.now, qty))
+    shelf.start()
+    env.run(until=80)
+    # reviews at 24, 48, 72: 4 sold by the first, 2 more by the second, nothing by the third
+    # (the orders never arrive, so the position stays at S after each review)
+    assert orders == [(24.0, 4), (48.0, 2)]
+
+
+def test_base_stock_replaces_every_sale() -> None:
+    env, shelf, orders = make_shelf(customers(1.0, 2.0, 3.5), s=0, big_s=5)
+    shelf.policy = BaseStock(5)
+    shelf._trigger = shelf.policy.trigger
+    shelf.reschedule()
+    env.run(until=10)
+    assert orders == [(1.0, 1), (2.0, 1), (3.5, 1)]
+
+
+def test_reorder_point_orders_whole_batches() -> None:
+    policy = ReorderPoint(r=3, Q=4)
+    assert policy.order_quantity(4) == 0
+    assert policy.order_quantity(3) == 4
+    assert policy.order_quantity(-2) == 8  # two batches bring the position above r again
+    assert policy.initial_stock() == 7
