@@ -546,11 +546,60 @@ class Shelf(StockPoint):
         self.account(now)
 
     def reschedule(self) -> None:
-        """Simulate ahead to the next reorder decision and wait for it."""
+        """Wait for the next reorder decision: simulate ahead to it, or to when it could be.
+
+        Right after an order the position is well above the trigger and the delivery usually
+        comes before the next decision could; so first bound the earliest moment a decision is
+        possible, and only look ahead in earnest from there.
+        """
         self._gen += 1
         self._stash = None
         if self._trigger is None:
             return
+        earliest = self._earliest_decision()
+        if earliest > self.env.now:
+            gen = self._gen
+            call_at(self.env, earliest, lambda: self._look_ahead(gen))
+        else:
+            self._look_ahead(self._gen)
+
+    def _earliest_decision(self) -> float:
+        """A time before which no decision can come (without a delivery or count first).
+
+        Every way the recorded position can fall is bounded by the units that leave the shelf
+        (sales and shortfalls by what customers want, a reading by the true level, which falls
+        by customers and shrinkage, less the most negative noise already drawn), so the
+        position cannot reach the trigger before the cumulative outflow covers the margin.
+        """
+        rec = self.record
+        trigger = self._trigger
+        assert trigger is not None
+        pos = self._pos
+        lowest = min(rec.on_hand, self.on_hand)
+        if self._has_reads:
+            code = self._code[pos:]
+            ids = self._q[pos:][code >= CAPTURE] - self._read_base
+            if len(ids):
+                noise = np.rint(self._read_noise[ids]).min()
+                lowest = min(lowest, self.on_hand + int(min(noise, 0.0)))
+                # readings already taken but not yet received
+                taken = self._read_t[ids] < self.last_t
+                if taken.any():
+                    known = self._read_value[ids[taken]] - self._read_tx[ids[taken]] + rec.tx
+                    lowest = min(lowest, int(known.min()))
+        margin = lowest + rec.on_order - rec.backorders - trigger
+        if margin <= 0:
+            return self.env.now
+        cumulative = np.cumsum(self._out[pos:])
+        k = int(np.searchsorted(cumulative, margin))
+        earliest = float(self._t[pos + k]) if k < len(cumulative) else float(self._window_end)
+        if self.lots:
+            earliest = min(earliest, self.lots[0][0])  # an expiry write-off lowers the record
+        return max(self.env.now, earliest)
+
+    def _look_ahead(self, gen: int) -> None:
+        if gen != self._gen:
+            return  # superseded by a delivery or count
         when, state = self._simulate(self.horizon, look_ahead=True)
         if when < INF:
             gen = self._gen
