@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -65,7 +66,7 @@ class EventLog:
         self.counts = [0] * len(EVENT_KINDS)
         self._names: dict[str, int] = {"": 0}
         self._scalar: list[list[float]] = [[] for _ in range(7)]
-        self._vectors: list[tuple[np.ndarray, ...]] = []
+        self._vectors: list[tuple[Any, ...]] = []
         self._pending = 0
         self._writer: pq.ParquetWriter | None = None
         self.rows_written = 0
@@ -105,10 +106,10 @@ class EventLog:
                 (
                     np.array([t_event]),
                     np.array([t_received]),
-                    np.array([kind]),
-                    np.array([source]),
-                    np.array([entity]),
-                    np.array([sku]),
+                    kind,
+                    source,
+                    entity,
+                    sku,
                     np.array([value]),
                     np.array([x]),
                     np.array([y]),
@@ -136,20 +137,8 @@ class EventLog:
         self.counts[kind] += n
         if not self.enabled or n == 0:
             return
-        nan = np.full(n, NAN)
-        self._vectors.append(
-            (
-                t_event,
-                t_received,
-                np.full(n, kind),
-                np.full(n, source),
-                np.full(n, entity),
-                np.full(n, sku),
-                value,
-                nan if x is None else x,
-                nan if y is None else y,
-            )
-        )
+        # the codes are repeated and the missing positions filled when the chunk is flushed
+        self._vectors.append((t_event, t_received, kind, source, entity, sku, value, x, y))
         self._pending += n
         if self._pending >= self.chunk_rows:
             self.flush()
@@ -159,21 +148,29 @@ class EventLog:
             return
         cols = self._scalar
         n = len(cols[0])
-        parts = [
-            (
-                np.asarray(cols[0], dtype=float),
-                np.asarray(cols[1], dtype=float),
-                np.asarray(cols[2], dtype=np.int64),
-                np.asarray(cols[3], dtype=np.int64),
-                np.asarray(cols[4], dtype=np.int64),
-                np.asarray(cols[5], dtype=np.int64),
-                np.asarray(cols[6], dtype=float),
-                np.full(n, NAN),
-                np.full(n, NAN),
-            ),
-            *self._vectors,
+        vectors = self._vectors
+        lengths = np.array([len(v[0]) for v in vectors], dtype=np.int64)
+
+        def codes(i: int) -> np.ndarray:
+            repeated = np.repeat(np.array([v[i] for v in vectors], dtype=np.int64), lengths)
+            return np.concatenate([np.asarray(cols[i], dtype=np.int64), repeated])
+
+        def floats(i: int, column: list[float] | None) -> np.ndarray:
+            head = np.asarray(column, dtype=float) if column is not None else np.full(n, NAN)
+            parts = [v[i] if v[i] is not None else np.full(len(v[0]), NAN) for v in vectors]
+            return np.concatenate([head, *parts])
+
+        merged = [
+            floats(0, cols[0]),
+            floats(1, cols[1]),
+            codes(2),
+            codes(3),
+            codes(4),
+            codes(5),
+            floats(6, cols[6]),
+            floats(7, None),
+            floats(8, None),
         ]
-        merged = [np.concatenate([p[i] for p in parts]) for i in range(9)]
         names = pa.array(list(self._names))
         kinds = pa.array(list(EVENT_KINDS))
 

@@ -55,6 +55,8 @@ class Channel:
         self.noise_sd: float = getattr(spec, "noise_sd", 0.0)
         self.read_rate: float = spec.read_rate
         self.latency: Distribution = spec.latency.build()
+        # a fixed latency needs no draws
+        self._fixed_latency = self.latency.mean if self.latency.var == 0 else None
         self.loss: float = spec.loss
         self.rng = rng
 
@@ -62,14 +64,17 @@ class Channel:
         """Reading times in [start, end) on the channel's grid, thinned by the read rate."""
         first = math.ceil(start / self.interval)
         times = self.interval * np.arange(first, math.ceil(end / self.interval), dtype=float)
-        times = times[times < end]
         if self.read_rate < 1:
             times = times[self.rng.random(len(times)) < self.read_rate]
         return times
 
     def received(self, times: np.ndarray) -> np.ndarray:
+        """Arrival times over the bus; NaN for the messages it loses."""
         n = len(times)
-        received = times + self.latency.sample(self.rng, n)
+        if self._fixed_latency is not None:
+            received = times + self._fixed_latency
+        else:
+            received = times + self.latency.sample(self.rng, n)
         if self.loss > 0:
             received[self.rng.random(n) < self.loss] = NAN
         return received
