@@ -53,6 +53,28 @@ EVENT_SCHEMA = pa.schema(
 NAN = math.nan
 
 
+class ParquetSink:
+    """A Parquet file written a chunk at a time; an empty table if nothing came."""
+
+    def __init__(self, path: Path | None, schema: pa.Schema) -> None:
+        self.path = path
+        self.schema = schema
+        self._writer: pq.ParquetWriter | None = None
+
+    def write(self, table: pa.Table) -> None:
+        if self._writer is None:
+            assert self.path is not None
+            self._writer = pq.ParquetWriter(self.path, self.schema, compression="zstd")
+        self._writer.write_table(table)
+
+    def close(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+        elif self.path is not None:
+            pq.write_table(self.schema.empty_table(), self.path, compression="zstd")
+
+
 class EventLog:
     """The event log of one replication. ``add`` for single events, ``add_many`` for vectors."""
 
@@ -68,7 +90,7 @@ class EventLog:
         self._scalar: list[list[float]] = [[] for _ in range(7)]
         self._vectors: list[tuple[Any, ...]] = []
         self._pending = 0
-        self._writer: pq.ParquetWriter | None = None
+        self._sink = ParquetSink(path if self.enabled else None, EVENT_SCHEMA)
         self.rows_written = 0
 
     def code(self, name: str) -> int:
@@ -93,15 +115,7 @@ class EventLog:
         self.counts[kind] += 1
         if not self.enabled:
             return
-        cols = self._scalar
-        cols[0].append(t_event)
-        cols[1].append(t_received)
-        cols[2].append(kind)
-        cols[3].append(source)
-        cols[4].append(entity)
-        cols[5].append(sku)
-        cols[6].append(value)
-        if x == x:  # positions are rare among single events; keep them aside
+        if x == x:  # single events with a position are rare (breakdowns): keep them aside
             self._vectors.append(
                 (
                     np.array([t_event]),
@@ -115,8 +129,15 @@ class EventLog:
                     np.array([y]),
                 )
             )
-            for col in cols:
-                col.pop()
+        else:
+            cols = self._scalar
+            cols[0].append(t_event)
+            cols[1].append(t_received)
+            cols[2].append(kind)
+            cols[3].append(source)
+            cols[4].append(entity)
+            cols[5].append(sku)
+            cols[6].append(value)
         self._pending += 1
         if self._pending >= self.chunk_rows:
             self.flush()
@@ -194,10 +215,7 @@ class EventLog:
             ],
             schema=EVENT_SCHEMA,
         )
-        if self._writer is None:
-            assert self.path is not None
-            self._writer = pq.ParquetWriter(self.path, EVENT_SCHEMA, compression="zstd")
-        self._writer.write_table(table)
+        self._sink.write(table)
         self.rows_written += rows
         self._scalar = [[] for _ in range(7)]
         self._vectors = []
@@ -205,11 +223,7 @@ class EventLog:
 
     def close(self) -> None:
         self.flush()
-        if self._writer is not None:
-            self._writer.close()
-            self._writer = None
-        elif self.enabled and self.path is not None:
-            pq.write_table(EVENT_SCHEMA.empty_table(), self.path, compression="zstd")
+        self._sink.close()
 
     def message_counts(self) -> dict[str, int]:
         return dict(zip(EVENT_KINDS, self.counts, strict=True))
@@ -249,7 +263,7 @@ class TimeSeries:
         self.names: list[tuple[str, str]] = []
         self._chunks: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
         self._pending = 0
-        self._writer: pq.ParquetWriter | None = None
+        self._sink = ParquetSink(path if self.enabled else None, TIMESERIES_SCHEMA)
 
     def register(self, location: str, sku: str) -> int:
         self.names.append((location, sku))
@@ -281,17 +295,10 @@ class TimeSeries:
             ],
             schema=TIMESERIES_SCHEMA,
         )
-        if self._writer is None:
-            assert self.path is not None
-            self._writer = pq.ParquetWriter(self.path, TIMESERIES_SCHEMA, compression="zstd")
-        self._writer.write_table(table)
+        self._sink.write(table)
         self._chunks = []
         self._pending = 0
 
     def close(self) -> None:
         self.flush()
-        if self._writer is not None:
-            self._writer.close()
-            self._writer = None
-        elif self.enabled and self.path is not None:
-            pq.write_table(TIMESERIES_SCHEMA.empty_table(), self.path, compression="zstd")
+        self._sink.close()

@@ -34,8 +34,9 @@ if TYPE_CHECKING:
     from sim.policies.replenishment import ReplenishmentPolicy
     from sim.records import TimeSeries
 
+# event codes; a shelf read is two events: its capture and, unless lost, its receipt
 CUSTOMER, SHRINK, CAPTURE, RECEIPT = 0, 1, 2, 3
-READ = CAPTURE
+READ = CAPTURE  # what a script of events calls a shelf read
 WINDOW_HOURS = 168
 INF = math.inf
 SHELF_READ = KIND["shelf_read"]
