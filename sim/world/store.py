@@ -1,12 +1,13 @@
 """A store shelf (one SKU at one store): customers, shrinkage and shelf reads, in bulk.
 
 Customers are many and decisions few. A shelf draws its customers, shrinkage losses and sensor
-reads a week at a time and applies them with array operations, only up to the moment something
+reads two weeks at a time and applies them with array operations, only up to the moment something
 needs the shelf: a delivery, a count, the end of the warm-up, or the next time its *record*
 reaches the reorder trigger. That moment is found by simulating ahead from the committed state
-(``_simulate``); the result is kept, and the one SimPy event the shelf schedules commits it, unless
-a delivery or count came first. Stock levels and integrals change at the exact customer times,
-so the KPIs are exact.
+(``_simulate``), starting no earlier than the outflow could possibly bring it
+(``_earliest_decision``); the result is kept, and the SimPy event scheduled for the decision
+commits it, unless a delivery or count came first. Stock levels and integrals change at the
+exact customer times, so the KPIs are exact.
 
 Between two such moments the shelf only loses stock, so the true level after each event is
 ``max(0, on_hand - cumulative outflow)`` (a customer who finds too little takes what is left),
@@ -37,7 +38,7 @@ if TYPE_CHECKING:
 # event codes; a shelf read is two events: its capture and, unless lost, its receipt
 CUSTOMER, SHRINK, CAPTURE, RECEIPT = 0, 1, 2, 3
 READ = CAPTURE  # what a script of events calls a shelf read
-WINDOW_HOURS = 168
+WINDOW_HOURS = 336  # two weeks: look-aheads seldom cross a window's end
 INF = math.inf
 SHELF_READ = KIND["shelf_read"]
 COUNT = KIND["count"]
