@@ -11,6 +11,7 @@ import pandas as pd
 import simpy
 
 from sim.distributions import Sampler
+from sim.iot.bus import Link
 from sim.iot.twin import Twin
 from sim.network import Traffic
 from sim.plan import Plan, resolve_plan
@@ -96,7 +97,13 @@ class Model:
                 Sampler(wh_spec.picking_time.build(), streams.generator(f"picking/{name}")),
                 Sampler(wh_spec.loading_time.build(), streams.generator(f"loading/{name}")),
                 log,
-                track_orders=sensors.order_tracking is not None,
+                tracking=Link(
+                    sensors.order_tracking.latency.build(),
+                    sensors.order_tracking.loss,
+                    streams.generator(f"tracking/{name}"),
+                )
+                if sensors.order_tracking is not None
+                else None,
             )
             for sku in skus:
                 spec, initial = plan.policies[(name, sku)]
@@ -168,8 +175,11 @@ class Model:
                         shelf_sensor.interval,
                         shelf_sensor.read_rate,
                         shelf_sensor.noise_sd,
-                        shelf_sensor.latency.build(),
-                        shelf_sensor.loss,
+                        Link(
+                            shelf_sensor.latency.build(),
+                            shelf_sensor.loss,
+                            streams.generator(f"shelfbus/{key}"),
+                        ),
                         streams.generator(f"shelfread/{key}"),
                         log.code(f"shelf:{key}"),
                     )

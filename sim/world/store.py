@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import simpy
 
+from sim.iot.bus import Link
 from sim.records import KIND, EventLog
 from sim.world.demand import CustomerStream, poisson_times
 from sim.world.stock import StockPoint
@@ -58,28 +59,27 @@ class ShrinkSource:
 
 
 class ReadSource:
-    """Periodic shelf reads: misses, noise, bus latency and loss, all drawn per window."""
+    """Periodic shelf reads: misses and noise, then the bus (latency, loss), drawn per window."""
 
     def __init__(
         self,
         interval: float,
         read_rate: float,
         noise_sd: float,
-        latency: Distribution,
-        loss: float,
+        link: Link,
         rng: np.random.Generator,
         source_code: int,
     ) -> None:
         self.interval = interval
         self.read_rate = read_rate
         self.noise_sd = noise_sd
-        self.latency = latency
-        self.loss = loss
+        self.link = link
         self.rng = rng
         self.phase = float(rng.uniform(0, interval))
         self.source_code = source_code
 
     def window(self, start: float, end: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Times, noise and latency (-1: lost on the bus) of the reads taken in [start, end)."""
         first = math.ceil((start - self.phase) / self.interval)
         last = math.ceil((end - self.phase) / self.interval)
         times = self.phase + self.interval * np.arange(first, last, dtype=float)
@@ -87,9 +87,10 @@ class ReadSource:
         n = len(times)
         read = rng.random(n) < self.read_rate
         noise = rng.normal(0.0, self.noise_sd, n) if self.noise_sd > 0 else np.zeros(n)
-        latency = self.latency.sample(rng, n)
-        latency[rng.random(n) < self.loss] = -1.0  # lost on the bus: emitted, never received
-        return times[read], noise[read], latency[read]
+        times, noise = times[read], noise[read]
+        latency = self.link.arrivals(times) - times
+        latency[np.isnan(latency)] = -1.0  # lost: emitted, never received
+        return times, noise, latency
 
 
 class _State:

@@ -14,9 +14,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import simpy
 
-from sim.distributions import Distribution, Sampler
+from sim.distributions import Sampler
+from sim.iot.bus import Link
 from sim.iot.twin import TruckView
-from sim.records import KIND, NAN, EventLog
+from sim.records import KIND, EventLog
 
 if TYPE_CHECKING:
     from sim.network import Network, Traffic
@@ -54,10 +55,7 @@ class Channel:
         self.interval: float = getattr(spec, "interval", 0.0)
         self.noise_sd: float = getattr(spec, "noise_sd", 0.0)
         self.read_rate: float = spec.read_rate
-        self.latency: Distribution = spec.latency.build()
-        # a fixed latency needs no draws
-        self._fixed_latency = self.latency.mean if self.latency.var == 0 else None
-        self.loss: float = spec.loss
+        self.link = Link(spec.latency.build(), spec.loss, rng)
         self.rng = rng
 
     def times(self, start: float, end: float) -> np.ndarray:
@@ -70,14 +68,7 @@ class Channel:
 
     def received(self, times: np.ndarray) -> np.ndarray:
         """Arrival times over the bus; NaN for the messages it loses."""
-        n = len(times)
-        if self._fixed_latency is not None:
-            received = times + self._fixed_latency
-        else:
-            received = times + self.latency.sample(self.rng, n)
-        if self.loss > 0:
-            received[self.rng.random(n) < self.loss] = NAN
-        return received
+        return self.link.arrivals(times)
 
 
 class Truck:
@@ -135,7 +126,12 @@ class Truck:
             if sensors.dock_door
             else None
         )
-        self.track_orders = sensors.order_tracking is not None
+        tracking = sensors.order_tracking
+        self.tracking = (
+            Link(tracking.latency.build(), tracking.loss, streams.generator(f"tracking/{name}"))
+            if tracking is not None
+            else None
+        )
         self._code = log.code(name)
         self._off: list[tuple[float, float]] = []  # reefer off (stranded) during the current leg
         self.trips = 0
@@ -169,12 +165,12 @@ class Truck:
                 yield env.timeout(home.loading())
             store = trip[0].dest.location
             self._scan(trip, home._code)
-            if self.track_orders:
+            if self.tracking is not None:
                 for line in trip:
                     self.log.add(
                         SHIPPED,
                         env.now,
-                        env.now,
+                        self.tracking.arrival(env.now),
                         self._code,
                         line.dest._entity,
                         line.dest._sku_code,
@@ -204,11 +200,11 @@ class Truck:
                     line.dest.cancel_inbound(line.qty)
                 else:
                     self.delivered_units += line.qty
-                    if self.track_orders:
+                    if self.tracking is not None:
                         self.log.add(
                             DELIVERED,
                             env.now,
-                            env.now,
+                            self.tracking.arrival(env.now),
                             self._code,
                             line.dest._entity,
                             line.dest._sku_code,

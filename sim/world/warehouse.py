@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Protocol
 import simpy
 
 from sim.distributions import Sampler
+from sim.iot.bus import Link
 from sim.records import KIND, EventLog
 from sim.world.stock import StockPoint
 from sim.world.store import call_at
@@ -108,7 +109,7 @@ class Warehouse:
         picking: Sampler,
         loading: Sampler,
         log: EventLog,
-        track_orders: bool,
+        tracking: Link | None,
     ) -> None:
         self.env = env
         self.name = name
@@ -116,7 +117,7 @@ class Warehouse:
         self.picking = picking
         self.loading = loading
         self.log = log
-        self.track_orders = track_orders
+        self.tracking = tracking  # order lifecycle messages, when order tracking is on
         self.stock: dict[str, WarehouseStock] = {}
         self.cold: dict[str, bool] = {}
         self.weight: dict[str, float] = {}
@@ -154,9 +155,10 @@ class Warehouse:
         self._advance(stock)
         now = self.env.now
         stock.demand += qty
-        if self.track_orders:
+        if self.tracking is not None:
+            arrived = self.tracking.arrival(now)
             self.log.add(
-                ORDER_PLACED, now, now, dest._entity, self._code, dest._sku_code, float(qty)
+                ORDER_PLACED, now, arrived, dest._entity, self._code, dest._sku_code, float(qty)
             )
         given = min(qty, stock.on_hand)
         if given:
@@ -181,11 +183,18 @@ class Warehouse:
         call_at(self.env, self.env.now + self.picking(), lambda: self._line_ready(line))
 
     def _line_ready(self, line: Line) -> None:
-        if self.track_orders:
+        if self.tracking is not None:
             now = self.env.now
             dest = line.dest
+            arrived = self.tracking.arrival(now)
             self.log.add(
-                ORDER_PICKED, now, now, self._code, dest._entity, dest._sku_code, float(line.qty)
+                ORDER_PICKED,
+                now,
+                arrived,
+                self._code,
+                dest._entity,
+                dest._sku_code,
+                float(line.qty),
             )
         self.ready.append(line)
         if not self._work.triggered:
