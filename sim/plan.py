@@ -237,6 +237,18 @@ def resolve_plan(scenario: Scenario) -> tuple[Plan | None, Problems]:
                     f"warehouse {warehouse} ships cold-chain SKUs but has no refrigerated truck",
                 )
             )
+        else:
+            for sku in plan.warehouse_skus[warehouse]:
+                product = scenario.product(sku)
+                able = [t for t in groups if t.refrigerated or not product.cold_chain]
+                if all(t.capacity_kg < product.weight_kg for t in able):
+                    problems.append(
+                        (
+                            "fleet",
+                            f"no truck at {warehouse} can carry one unit of {sku} "
+                            f"({product.weight_kg} kg)",
+                        )
+                    )
     if scenario.visibility.kind == "realtime" and scenario.sensors.shelf is None:
         problems.append(("visibility", "realtime visibility needs sensors.shelf"))
     return (None, problems) if problems else (plan, [])

@@ -138,6 +138,11 @@ CASES: list[tuple[str, Callable[[dict[str, Any]], Any], list[str]]] = [
         ["online.zones", "matches no node"],
     ),
     (
+        "a product too heavy for every truck",
+        edit(lambda d: d["products"][0].update(weight_kg=900)),
+        ["fleet", "no truck at W1 can carry one unit of A"],
+    ),
+    (
         "warm-up not shorter than the horizon",
         edit(lambda d: d["run"].update(warmup="30d")),
         ["run", "warmup must be shorter than the horizon"],
