@@ -108,8 +108,9 @@ def _child(scenario_data: dict[str, Any], record: bool, queue: Any) -> None:
 
     scenario = load_scenario_data(scenario_data)
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "events.parquet" if record else None
-        model = Model(scenario, 0, events_path=path, record=record)
+        events = Path(tmp) / "events.parquet" if record else None
+        series = Path(tmp) / "timeseries.parquet" if record else None
+        model = Model(scenario, 0, events_path=events, record=record, timeseries_path=series)
         start = time.perf_counter()
         result = model.run()
         wall = time.perf_counter() - start

@@ -36,15 +36,17 @@ KIND = {name: code for code, name in enumerate(EVENT_KINDS)}
 # The kinds that are sensor messages (priced per message); the rest are business transactions.
 SENSOR_KINDS = ("shelf_read", "dock_scan", "gps", "reefer_temperature", "engine_health")
 
+# Names are dictionary-encoded: written as codes plus a dictionary, read back as categoricals.
+NAME = pa.dictionary(pa.int32(), pa.string())
 EVENT_SCHEMA = pa.schema(
     [
         ("replication", pa.int32()),
         ("t_event", pa.float64()),
         ("t_received", pa.float64()),
-        ("kind", pa.string()),
-        ("source", pa.string()),
-        ("entity", pa.string()),
-        ("sku", pa.string()),
+        ("kind", NAME),
+        ("source", NAME),
+        ("entity", NAME),
+        ("sku", NAME),
         ("value", pa.float64()),
         ("x", pa.float64()),
         ("y", pa.float64()),
@@ -176,10 +178,18 @@ class EventLog:
             repeated = np.repeat(np.array([v[i] for v in vectors], dtype=np.int64), lengths)
             return np.concatenate([np.asarray(cols[i], dtype=np.int64), repeated])
 
-        def floats(i: int, column: list[float] | None) -> np.ndarray:
-            head = np.asarray(column, dtype=float) if column is not None else np.full(n, NAN)
-            parts = [v[i] if v[i] is not None else np.full(len(v[0]), NAN) for v in vectors]
-            return np.concatenate([head, *parts])
+        def floats(i: int, column: list[float]) -> np.ndarray:
+            return np.concatenate([np.asarray(column, dtype=float), *(v[i] for v in vectors)])
+
+        def positions(i: int) -> np.ndarray:
+            # most vectors (all but GPS) have no position: fill NaN once, copy the rest in
+            out = np.full(n + int(lengths.sum()), NAN)
+            offset = n
+            for v, length in zip(vectors, lengths.tolist(), strict=True):
+                if v[i] is not None:
+                    out[offset : offset + length] = v[i]
+                offset += length
+            return out
 
         merged = [
             floats(0, cols[0]),
@@ -189,15 +199,14 @@ class EventLog:
             codes(4),
             codes(5),
             floats(6, cols[6]),
-            floats(7, None),
-            floats(8, None),
+            positions(7),
+            positions(8),
         ]
         names = pa.array(list(self._names))
         kinds = pa.array(list(EVENT_KINDS))
 
         def decode(codes: np.ndarray, dictionary: pa.Array) -> pa.Array:
-            array = pa.DictionaryArray.from_arrays(pa.array(codes, pa.int32()), dictionary)
-            return array.dictionary_decode()
+            return pa.DictionaryArray.from_arrays(pa.array(codes, pa.int32()), dictionary)
 
         rows = len(merged[0])
         table = pa.Table.from_arrays(
@@ -233,8 +242,8 @@ TIMESERIES_SCHEMA = pa.schema(
     [
         ("replication", pa.int32()),
         ("t", pa.float64()),
-        ("location", pa.string()),
-        ("sku", pa.string()),
+        ("location", NAME),
+        ("sku", NAME),
         ("on_hand", pa.float64()),
         ("record", pa.float64()),
     ]
@@ -288,8 +297,8 @@ class TimeSeries:
             [
                 pa.array(np.full(len(t), self.replication, dtype=np.int32)),
                 pa.array(t.astype(float)),
-                pa.DictionaryArray.from_arrays(index, locations).dictionary_decode(),
-                pa.DictionaryArray.from_arrays(index, skus).dictionary_decode(),
+                pa.DictionaryArray.from_arrays(index, locations),
+                pa.DictionaryArray.from_arrays(index, skus),
                 pa.array(on_hand.astype(float)),
                 pa.array(record.astype(float)),
             ],
