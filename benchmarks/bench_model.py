@@ -34,7 +34,7 @@ from sim.scenario import Scenario, load_scenario
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def big_scenario(stores: int, days: int) -> Scenario:
+def big_scenario(stores: int, days: int, shelf_reads: bool = True) -> Scenario:
     base = load_scenario(ROOT / "scenarios" / "baseline.yaml")
     warehouses = max(1, stores // 20)
     # about one truck per two stores, three in ten refrigerated (only they carry the milk)
@@ -69,16 +69,22 @@ def big_scenario(stores: int, days: int) -> Scenario:
             "fleet": fleet,
             "inventory": inventory,
             "online": {"zones": ["J00*"]},
-            "sensors": {
-                "shelf": {
-                    "interval": "1h",
-                    "noise_sd": 0.5,
-                    "read_rate": 0.98,
-                    "latency": {"kind": "exponential", "mean": "30s"},
-                    "loss": 0.01,
+            **(
+                {
+                    "sensors": {
+                        "shelf": {
+                            "interval": "1h",
+                            "noise_sd": 0.5,
+                            "read_rate": 0.98,
+                            "latency": {"kind": "exponential", "mean": "30s"},
+                            "loss": 0.01,
+                        }
+                    },
+                    "visibility": {"kind": "realtime", "count_interval": "30d"},
                 }
-            },
-            "visibility": {"kind": "realtime", "count_interval": "30d"},
+                if shelf_reads
+                else {}
+            ),
         }
     )
 
@@ -142,8 +148,13 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--stores", type=int, default=300)
     parser.add_argument("--days", type=int, default=180)
+    parser.add_argument(
+        "--no-shelf-reads",
+        action="store_true",
+        help="the default scenario's sensors only (manual visibility, no hourly shelf reads)",
+    )
     args = parser.parse_args()
-    scenario = big_scenario(args.stores, args.days)
+    scenario = big_scenario(args.stores, args.days, shelf_reads=not args.no_shelf_reads)
     store_days = args.stores * args.days
     rows: dict[str, list[float]] = {
         k: []
