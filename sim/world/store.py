@@ -209,6 +209,9 @@ class Shelf(StockPoint):
         self._carry_t = np.empty(0)  # receipts that fall after the window drawn so far
         self._carry_id = np.empty(0, dtype=np.int64)
         self._gen = 0
+        # segments (and outside changes) not yet turned into time-series samples
+        self._series: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        self._series_start = (initial, initial)
         self._stash: tuple[int, _State] | None = None
         self._version = 0  # bumped by every commit: a kept look-ahead is valid only before it
         self._entity = log.code(location)
@@ -299,6 +302,9 @@ class Shelf(StockPoint):
                 state.spoiled += units
                 state.r -= units  # expiry dates are known: a recorded write-off
                 state.tx -= units
+                if self._ts.enabled:
+                    at = np.array([next_expiry])
+                    state.segments.append((at, np.array([state.on]), np.array([state.r])))
                 position = state.r + self.record.on_order - state.r_back
                 if trigger is not None and position <= trigger:
                     return next_expiry, state
@@ -459,8 +465,10 @@ class Shelf(StockPoint):
                     self._sku_code,
                     self._read_value[ids].astype(float),
                 )
-        if self._ts.enabled:
-            self._samples(state, boundary)
+        if self._ts.enabled and state.segments:
+            if not self._series:
+                self._series_start = (self.on_hand, self.record.on_hand)
+            self._series.extend(state.segments)
         self._pos = state.pos
         self.on_hand = state.on
         self.backlog = state.backlog
@@ -483,6 +491,8 @@ class Shelf(StockPoint):
         self.customers = state.customers
         self.customers_served = state.served
         self._version += 1
+        if len(self._series) > 64:
+            self._flush_series(boundary)
         if self._pos > 2048:  # drop what has been consumed
             self._t = self._t[self._pos :]
             self._code = self._code[self._pos :]
@@ -509,24 +519,43 @@ class Shelf(StockPoint):
             self._read_tx = self._read_tx[drop:]
             self._read_base = oldest
 
-    def _samples(self, state: _State, boundary: float) -> None:
-        """Time-series samples before ``boundary``: the state after every event up to each."""
+    def _flush_series(self, boundary: float) -> None:
+        """Time-series samples before ``boundary`` from the segments kept since the last flush.
+
+        A sample at time s is the state after every event at or before s. Segments are kept
+        and sampled many at a time, since one pass of array calls costs the same for one
+        segment or fifty.
+        """
         ts = self._ts
         s = self.next_sample
-        if s >= boundary:
+        pending = self._series
+        if s >= boundary or not pending:
             return
         sample_times = np.arange(s, boundary, ts.interval)
-        on = np.full(len(sample_times), self.on_hand, dtype=np.int64)
-        rec = np.full(len(sample_times), self.record.on_hand, dtype=np.int64)
-        for times, on_after, r_after in state.segments:
-            idx = np.searchsorted(times, sample_times, side="right") - 1
-            inside = idx >= 0
-            on[inside] = on_after[idx[inside]]
-            rec[inside] = r_after[idx[inside]]
-        # expiries and other scalar changes between segments are not in the segments; they are
-        # rare and the next segment starts from them, so take the level of the closest segment
+        times = np.concatenate([p[0] for p in pending])
+        idx = np.searchsorted(times, sample_times, side="right") - 1
+        before = idx < 0
+        idx[before] = 0
+        on = np.concatenate([p[1] for p in pending])[idx]
+        rec = np.concatenate([p[2] for p in pending])[idx]
+        on[before], rec[before] = self._series_start
         ts.add_many(sample_times, self._ts_id, on, rec)
         self.next_sample = float(sample_times[-1] + ts.interval)
+        self._series = []
+
+    def _sample(self, t: float) -> None:
+        if self._series:
+            self._flush_series(t)
+            self._series = []
+        super()._sample(t)
+
+    def _note_change(self) -> None:
+        """Keep a level change made outside the segments (delivery, count) for the samples."""
+        if self._ts.enabled:
+            if not self._series:
+                self._series_start = (self.on_hand, self.record.on_hand)
+            now = np.array([self.env.now])
+            self._series.append((now, np.array([self.on_hand]), np.array([self.record.on_hand])))
 
     # -- decisions and scheduling ------------------------------------------------------------
 
@@ -661,6 +690,7 @@ class Shelf(StockPoint):
             rec.backorders -= fill
             rec.on_hand -= fill
             rec.tx -= fill
+        self._note_change()
         if self._trigger is not None and rec.position <= self._trigger:
             self._order_now()
         self.reschedule()
@@ -683,6 +713,7 @@ class Shelf(StockPoint):
         self.log.add(
             COUNT, now, now, source_code, self._entity, self._sku_code, float(self.on_hand)
         )
+        self._note_change()
         if self._trigger is not None and rec.position <= self._trigger:
             self._order_now()
         self.reschedule()

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import pytest
 import simpy
 
@@ -47,6 +48,7 @@ def make_shelf(
     big_s: int = 5,
     initial: int = 5,
     backorder: bool = False,
+    series: TimeSeries | None = None,
 ) -> tuple[simpy.Environment, ScriptedShelf, list[tuple[float, int]]]:
     env = simpy.Environment()
     log = EventLog(None, 0, enabled=False)
@@ -57,7 +59,7 @@ def make_shelf(
         initial,
         StockRecord("S1", "A", initial),
         None,
-        TimeSeries(None, 0, False, 1.0),
+        series if series is not None else TimeSeries(None, 0, False, 1.0),
         MinMax(s, big_s),
         customers=None,  # type: ignore[arg-type]
         shrink=None,
@@ -188,6 +190,7 @@ def reference(
     on, r, tx, sync, back, on_order = initial, initial, 0, -np.inf, 0, 0
     captured: dict[float, tuple[int, int]] = {}
     orders, sold, lost, shrunk, on_hours, err_hours, last = [], 0, 0, 0, 0.0, 0.0, 0.0
+    levels: list[tuple[float, int, int]] = [(-1.0, on, r)]
     for t, _, kind, a, _b in events:
         if t > until:
             break
@@ -217,6 +220,7 @@ def reference(
             qty = big_s - (r + on_order - back)
             on_order += qty
             orders.append((t, qty))
+        levels.append((t, on, r))
     on_hours += on * (until - last)
     err_hours += abs(r - on) * (until - last)
     return {
@@ -228,6 +232,7 @@ def reference(
         "record": r,
         "on_hand_hours": on_hours,
         "error_hours": err_hours,
+        "levels": levels,
     }
 
 
@@ -302,3 +307,25 @@ def test_reorder_point_orders_whole_batches() -> None:
     assert policy.order_quantity(3) == 4
     assert policy.order_quantity(-2) == 8  # two batches bring the position above r again
     assert policy.initial_stock() == 7
+
+
+def test_time_series_samples_are_the_state_after_every_event_up_to_them(tmp_path: Any) -> None:
+    rng = np.random.default_rng(7)
+    until = 100.0
+    script: list[tuple[float, int, float, float]] = [
+        (float(t), CUSTOMER, float(rng.integers(1, 4)), 0.0)
+        for t in np.sort(rng.uniform(0, until, 80))
+    ]
+    script += [(float(t), SHRINK, 1.0, 0.0) for t in np.sort(rng.uniform(0, until, 10))]
+    script += [(float(t), READ, float(rng.normal(0, 1)), 0.3) for t in np.arange(0.5, until, 2.0)]
+    series = TimeSeries(tmp_path / "ts.parquet", 0, True, 1.0)
+    env, shelf, _ = make_shelf(script, s=10, big_s=40, initial=40, series=series)
+    env.run(until=until)
+    shelf.advance()
+    series.close()
+    table = pd.read_parquet(tmp_path / "ts.parquet")
+    expected = reference(script, 10, 40, 40, False, until)["levels"]
+    assert list(table.t) == [float(h) for h in range(100)]
+    for row in table.itertuples():
+        level = [lv for lv in expected if lv[0] <= row.t][-1]
+        assert (row.on_hand, row.record) == (level[1], level[2]), row.t
