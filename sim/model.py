@@ -290,8 +290,6 @@ class Model:
             self.start()
         self.env.run(until=self.horizon)
         self._advance_all()
-        for shelf in self.shelves:
-            shelf.finish_series(self.horizon)
         if self._snapshot is None:
             self._take_snapshot_zero()
         self.log.close()

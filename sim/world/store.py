@@ -544,26 +544,16 @@ class Shelf(StockPoint):
         self._series = []
 
     def _sample(self, t: float) -> None:
-        # Every level change is kept (segments, deliveries, counts), so sampling can wait
-        # until enough has gathered; ``finish_series`` takes what is left at the end.
-        if len(self._series) > 64:
+        if self._series:
             self._flush_series(t)
-
-    def finish_series(self, t: float) -> None:
-        """Take every sample before ``t`` (end of the run)."""
-        if not self._ts.enabled:
-            return
-        self._flush_series(t)
+            self._series = []
         super()._sample(t)
 
-    def _series_mark(self) -> None:
-        """Before a change outside the segments: remember the level it changes from."""
-        if self._ts.enabled and not self._series:
-            self._series_start = (self.on_hand, self.record.on_hand)
-
     def _note_change(self) -> None:
-        """After a change outside the segments (delivery, count): keep the new level."""
+        """Keep a level change made outside the segments (delivery, count) for the samples."""
         if self._ts.enabled:
+            if not self._series:
+                self._series_start = (self.on_hand, self.record.on_hand)
             now = np.array([self.env.now])
             self._series.append((now, np.array([self.on_hand]), np.array([self.record.on_hand])))
 
@@ -681,7 +671,6 @@ class Shelf(StockPoint):
     def receive(self, lots: list[tuple[float, int]], ordered_at: float | None = None) -> None:
         """A delivery is unloaded: stock and record go up, backorders are served first."""
         self.advance()
-        self._series_mark()
         qty = sum(units for _, units in lots)
         if ordered_at is not None:
             self.lead_time_unit_hours += qty * (self.env.now - ordered_at)
@@ -717,7 +706,6 @@ class Shelf(StockPoint):
     def count(self, source_code: int) -> None:
         """A physical count: the record is set to the truth."""
         self.advance()
-        self._series_mark()
         now = self.env.now
         rec = self.record
         rec.on_hand = self.on_hand
