@@ -7,6 +7,7 @@ from typing import Any
 
 import pandas as pd
 import pyarrow.parquet as pq
+import pytest
 
 from sim.experiment import run_replications
 from sim.model import Model
@@ -56,3 +57,19 @@ def test_replications_differ(tiny: dict[str, Any]) -> None:
     a = Model(scenario, 0, record=False).run().flows
     b = Model(scenario, 1, record=False).run().flows
     assert not a.customers.equals(b.customers)
+
+
+@pytest.mark.slow
+def test_default_scenario_pool_equals_serial(tmp_path: Path) -> None:
+    from sim.scenario import load_scenario
+
+    scenario = load_scenario(Path(__file__).resolve().parents[2] / "scenarios" / "baseline.yaml")
+    runs = {}
+    for workers in (1, 2):
+        folder = tmp_path / f"w{workers}"
+        folder.mkdir()
+        runs[workers] = sorted(
+            run_replications(scenario, 2, folder, workers), key=lambda s: s.replication
+        )
+    for serial, pooled in zip(runs[1], runs[2], strict=True):
+        assert pd.Series(serial.kpis).equals(pd.Series(pooled.kpis))
