@@ -104,8 +104,7 @@ def spoiled_units(r: ReplicationResult, s: Scenario) -> float:
 def spoilage_cost(r: ReplicationResult, s: Scenario) -> float:
     f = r.flows
     in_stock = (f.spoiled * _unit_costs(s, f.sku)).sum()
-    cold_cost = next((p.unit_cost for p in s.products if p.cold_chain), 0.0)
-    return float(in_stock + r.trucks.spoiled_units.sum() * cold_cost)
+    return float(in_stock + r.trucks.spoiled_value.sum())
 
 
 def lost_sales_cost(r: ReplicationResult, s: Scenario) -> float:

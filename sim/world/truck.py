@@ -45,6 +45,7 @@ TRUCK_FIELDS = (
     "tow_cost",
     "delivered_units",
     "spoiled_units",
+    "spoiled_value",
 )
 
 
@@ -144,6 +145,7 @@ class Truck:
         self.tow_cost = 0.0
         self.delivered_units = 0
         self.spoiled_units = 0
+        self.spoiled_value = 0.0  # units spoiled in transit at their unit cost
 
     def counters(self) -> dict[str, float]:
         return {field: getattr(self, field) for field in TRUCK_FIELDS}
@@ -188,6 +190,7 @@ class Truck:
             for line in trip:
                 if line in spoiled:
                     self.spoiled_units += line.qty
+                    self.spoiled_value += line.qty * self.products[line.dest.sku].unit_cost
                     self.log.add(
                         SPOILED,
                         env.now,

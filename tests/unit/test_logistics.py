@@ -161,6 +161,8 @@ def test_a_reefer_failure_spoils_the_cold_load(tmp_path: Path) -> None:
     # come, and it orders again
     assert truck.trips >= 2
     assert truck.spoiled_units == 20 * truck.trips and store.received == 0
+    # spoiled in transit at the product's unit cost (1)
+    assert truck.spoiled_value == 20 * truck.trips * 1.0
     assert store.orders >= truck.trips
     events = pd.read_parquet(tmp_path / "e.parquet")
     assert (events.kind == "spoiled_in_transit").sum() == truck.trips
