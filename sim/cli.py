@@ -30,6 +30,7 @@ from sim.results import (
     write_yaml,
 )
 from sim.scenario import Scenario, load_scenario
+from sim.units import format_duration
 
 EXIT_BAD_INPUT = 2
 
@@ -120,6 +121,13 @@ def run(
     if overrides:
         scenario = scenario.with_overrides({"run": overrides}, str(scenario_file))
     run_output = execute(scenario, out_root, workers, record=not no_events)
+    spec = scenario.run
+    click.echo("")
+    click.echo(
+        f"{scenario.name}: {spec.replications} replications of {format_duration(spec.horizon)}"
+        f" (KPIs over the {format_duration(spec.horizon - spec.warmup)} after the warm-up),"
+        f" seed {spec.seed}, {run_output['manifest']['wall_seconds']:.1f} s"
+    )
     click.echo("")
     click.echo(kpi_table(run_output["summary"]))
     click.echo("")
