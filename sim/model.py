@@ -17,7 +17,7 @@ from sim.network import Traffic
 from sim.plan import Plan, resolve_plan
 from sim.policies.replenishment import make_policy
 from sim.policies.visibility import make_visibility
-from sim.records import SENSOR_KINDS, EventLog, TimeSeries
+from sim.records import EventLog, TimeSeries
 from sim.rng import Streams
 from sim.scenario import Scenario, hourly_rate_profile, match
 from sim.world.demand import CustomerStream
@@ -26,8 +26,6 @@ from sim.world.stock import FLOW_FIELDS, StockPoint
 from sim.world.store import ReadSource, Shelf, ShrinkSource, call_at
 from sim.world.truck import TRUCK_FIELDS, Truck
 from sim.world.warehouse import Warehouse, WarehouseStock
-
-LEVEL_FIELDS = ("on_hand_hours", "record_error_hours", "stockout_hours", "backorder_hours")
 
 
 @dataclass
@@ -347,7 +345,3 @@ class Model:
             timeseries=self.timeseries.path if self.timeseries.enabled else None,
             online=pd.DataFrame(self.online.table()) if self.online is not None else None,
         )
-
-
-def sensor_message_count(messages: dict[str, int]) -> int:
-    return sum(messages[kind] for kind in SENSOR_KINDS)

@@ -244,6 +244,3 @@ class Traffic:
             t += free[edge] * hourly[int(t) % 24] * noise() * factor
             exits.append(t)
         return exits
-
-    def mean_free_flow(self, edges: list[int]) -> float:
-        return float(self.network.edge_free_h[edges].sum())

@@ -14,14 +14,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import simpy
 
-from sim.records import KIND, EventLog
+from sim.records import EventLog
 from sim.world.demand import CustomerStream
 
 if TYPE_CHECKING:
     from sim.scenario import OnlineSpec
     from sim.world.warehouse import Warehouse
-
-ORDER_DELIVERED = KIND["order_delivered"]
 
 
 class OnlineOrder:

@@ -529,8 +529,9 @@ class Shelf(StockPoint):
         ts = self._ts
         s = self.next_sample
         pending = self._series
+        self._series = []
         if s >= boundary or not pending:
-            return
+            return  # every sample before the boundary is taken already
         sample_times = np.arange(s, boundary, ts.interval)
         times = np.concatenate([p[0] for p in pending])
         idx = np.searchsorted(times, sample_times, side="right") - 1
@@ -541,12 +542,10 @@ class Shelf(StockPoint):
         on[before], rec[before] = self._series_start
         ts.add_many(sample_times, self._ts_id, on, rec)
         self.next_sample = float(sample_times[-1] + ts.interval)
-        self._series = []
 
     def _sample(self, t: float) -> None:
         if self._series:
             self._flush_series(t)
-            self._series = []
         super()._sample(t)
 
     def _note_change(self) -> None:

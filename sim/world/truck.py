@@ -169,15 +169,7 @@ class Truck:
             self._scan(trip, home._code)
             if self.tracking is not None:
                 for line in trip:
-                    self.log.add(
-                        SHIPPED,
-                        env.now,
-                        self.tracking.arrival(env.now),
-                        self._code,
-                        line.dest._entity,
-                        line.dest._sku_code,
-                        float(line.qty),
-                    )
+                    self._log_line(SHIPPED, line, self.tracking.arrival(env.now))
             out = self.network.path(home.name, store)
             back = self.network.path(store, home.name)
             assert out is not None and back is not None  # checked when the scenario loaded
@@ -191,33 +183,23 @@ class Truck:
                 if line in spoiled:
                     self.spoiled_units += line.qty
                     self.spoiled_value += line.qty * self.products[line.dest.sku].unit_cost
-                    self.log.add(
-                        SPOILED,
-                        env.now,
-                        env.now,
-                        self._code,
-                        line.dest._entity,
-                        line.dest._sku_code,
-                        float(line.qty),
-                    )
+                    self._log_line(SPOILED, line, env.now)
                     line.dest.cancel_inbound(line.qty)
                 else:
                     self.delivered_units += line.qty
                     if self.tracking is not None:
-                        self.log.add(
-                            DELIVERED,
-                            env.now,
-                            self.tracking.arrival(env.now),
-                            self._code,
-                            line.dest._entity,
-                            line.dest._sku_code,
-                            float(line.qty),
-                        )
+                        self._log_line(DELIVERED, line, self.tracking.arrival(env.now))
                     line.dest.receive(line.lots, line.ordered_at)
             self._off = []
             yield from self.drive(back)
             self.trips += 1
             self.hours += env.now - start
+
+    def _log_line(self, kind: int, line: Line, received: float) -> None:
+        """An event about one shipment line, happening now, sent by this truck."""
+        now = self.env.now
+        dest = line.dest
+        self.log.add(kind, now, received, self._code, dest._entity, dest._sku_code, float(line.qty))
 
     def _scan(self, trip: list[Line], entity: int) -> None:
         if self.dock is None:

@@ -26,6 +26,16 @@ def edit(change: Callable[[dict[str, Any]], None]) -> Callable[[dict[str, Any]],
     return apply
 
 
+def online(warehouse: str, zones: list[str]) -> dict[str, Any]:
+    return {
+        "warehouse": warehouse,
+        "zones": zones,
+        "orders_per_day": 5,
+        "skus": {"A": 1},
+        "promise": "1d",
+    }
+
+
 CASES: list[tuple[str, Callable[[dict[str, Any]], Any], list[str]]] = [
     (
         "unknown key",
@@ -109,32 +119,12 @@ CASES: list[tuple[str, Callable[[dict[str, Any]], Any], list[str]]] = [
     ),
     (
         "online orders from a store",
-        edit(
-            lambda d: d.update(
-                online={
-                    "warehouse": "S1",
-                    "zones": ["J1"],
-                    "orders_per_day": 5,
-                    "skus": {"A": 1},
-                    "promise": "1d",
-                }
-            )
-        ),
+        edit(lambda d: d.update(online=online("S1", ["J1"]))),
         ["online.warehouse", "'S1' is not a warehouse"],
     ),
     (
         "online zones matching no node",
-        edit(
-            lambda d: d.update(
-                online={
-                    "warehouse": "W1",
-                    "zones": ["Z*"],
-                    "orders_per_day": 5,
-                    "skus": {"A": 1},
-                    "promise": "1d",
-                }
-            )
-        ),
+        edit(lambda d: d.update(online=online("W1", ["Z*"]))),
         ["online.zones", "matches no node"],
     ),
     (
