@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import json
 import math
-import platform
 import sys
-import time
 from collections.abc import Callable
-from datetime import UTC, datetime
 from functools import wraps
 from pathlib import Path
 from typing import Any
@@ -18,17 +15,8 @@ import pandas as pd
 
 from sim import __version__
 from sim.errors import ScenarioError
-from sim.experiment import default_workers, run_replications, summarise
-from sim.kpi import CATALOGUE, catalogue_markdown, catalogue_table
-from sim.results import (
-    discard,
-    finish,
-    merge_parquet,
-    new_run_folder,
-    write_csv,
-    write_json,
-    write_yaml,
-)
+from sim.experiment import Experiment, run_experiment
+from sim.kpi import catalogue_markdown, catalogue_table
 from sim.scenario import Scenario, load_scenario
 from sim.units import format_duration
 
@@ -66,9 +54,21 @@ def _format(value: float) -> str:
     return f"{value:,.3g}" if magnitude < 1 else f"{value:,.2f}"
 
 
+def render_table(header: tuple[str, ...], rows: list[tuple[str, ...]], align: str) -> str:
+    """Plain-text columns; ``align`` has one '<' or '>' per column."""
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    lines = ["  ".join(f"{h:{a}{w}}" for h, a, w in zip(header, align, widths, strict=True))]
+    lines.append("  ".join("-" * w for w in widths))
+    lines += [
+        "  ".join(f"{c:{a}{w}}" for c, a, w in zip(r, align, widths, strict=True)).rstrip()
+        for r in rows
+    ]
+    return "\n".join(lines)
+
+
 def kpi_table(summary: pd.DataFrame) -> str:
-    header = ("KPI", "unit", "mean", "95% interval")
-    rows: list[tuple[str, str, str, str]] = []
+    """One variant: KPI, unit, mean and 95% interval."""
+    rows: list[tuple[str, ...]] = []
     for record in summary.to_dict("records"):
         half = float(record["half_width"])
         low, high = float(record["ci_low"]), float(record["ci_high"])
@@ -76,14 +76,54 @@ def kpi_table(summary: pd.DataFrame) -> str:
         rows.append(
             (str(record["kpi"]), str(record["unit"]), _format(float(record["mean"])), interval)
         )
-    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(4)]
-    align = ["<", "<", ">", ">"]
-    lines = ["  ".join(f"{h:{a}{w}}" for h, a, w in zip(header, align, widths, strict=True))]
-    lines.append("  ".join("-" * w for w in widths))
-    lines += [
-        "  ".join(f"{c:{a}{w}}" for c, a, w in zip(r, align, widths, strict=True)) for r in rows
-    ]
-    return "\n".join(lines)
+    return render_table(("KPI", "unit", "mean", "95% interval"), rows, "<<>>")
+
+
+def _plus_minus(mean: float, half: float, signed: bool = False) -> str:
+    """``mean ±half``, both to the precision the interval supports (two digits of the half)."""
+    if math.isnan(half) or half <= 0 or math.isnan(mean):
+        text = _format(mean)
+        if signed and not math.isnan(mean) and mean > 0:
+            text = "+" + text
+        return text if math.isnan(half) else f"{text} ±0"
+    decimals = min(6, max(0, 1 - math.floor(math.log10(half))))
+    sign = "+" if signed else ""
+    return f"{mean:{sign},.{decimals}f} ±{half:,.{decimals}f}"
+
+
+def variants_table(summary: pd.DataFrame, variants: list[str], reference: str) -> str:
+    """Several variants: KPI rows, one column of mean ± half-width per variant."""
+    header = ("KPI", "unit", *(f"{v} (ref)" if v == reference else v for v in variants))
+    means = summary["mean"].to_numpy(dtype=float)
+    halves = summary.half_width.to_numpy(dtype=float)
+    cell = {
+        (kpi, variant): _plus_minus(float(mean), float(half))
+        for kpi, variant, mean, half in zip(
+            summary.kpi, summary.variant, means, halves, strict=True
+        )
+    }
+    rows: list[tuple[str, ...]] = []
+    for kpi, unit in summary.drop_duplicates("kpi")[["kpi", "unit"]].itertuples(index=False):
+        rows.append((str(kpi), str(unit), *(cell[(kpi, v)] for v in variants)))
+    return render_table(header, rows, "<<" + ">" * len(variants))
+
+
+def comparison_table(comparison: pd.DataFrame, variants: list[str]) -> str:
+    """Paired difference of each variant against the reference, marked when significant."""
+    table = comparison.set_index(["kpi", "variant"])
+    rows: list[tuple[str, ...]] = []
+    for kpi, unit in comparison.drop_duplicates("kpi")[["kpi", "unit"]].itertuples(index=False):
+        cells = []
+        for v in variants:
+            row = table.loc[(kpi, v)]
+            cell = _plus_minus(float(row["difference"]), float(row["half_width"]), signed=True)
+            if row["verdict"] in ("better", "worse"):
+                cell += f" {row['verdict']}"
+            elif row["significant"]:
+                cell += " *"
+            cells.append(cell)
+        rows.append((str(kpi), str(unit), *cells))
+    return render_table(("KPI", "unit", *variants), rows, "<<" + ">" * len(variants))
 
 
 @cli.command()
@@ -102,6 +142,7 @@ def kpi_table(summary: pd.DataFrame) -> str:
     "--workers", "-j", type=click.IntRange(min=1), help="worker processes (default: one per core)"
 )
 @click.option("--no-events", is_flag=True, help="do not write the event log and time series")
+@click.option("--dry", is_flag=True, help="print the KPIs, write no run folder")
 @_friendly
 def run(
     scenario_file: Path,
@@ -110,8 +151,9 @@ def run(
     seed: int | None,
     workers: int | None,
     no_events: bool,
+    dry: bool,
 ) -> None:
-    """Run SCENARIO_FILE and print its KPIs with 95% intervals."""
+    """Run every variant of SCENARIO_FILE; print KPIs and differences with 95% intervals."""
     scenario = load_scenario(scenario_file)
     overrides: dict[str, Any] = {}
     if replications is not None:
@@ -120,92 +162,40 @@ def run(
         overrides["seed"] = seed
     if overrides:
         scenario = scenario.with_overrides({"run": overrides}, str(scenario_file))
-    run_output = execute(scenario, out_root, workers, record=not no_events)
-    spec = scenario.run
+    experiment = run_experiment(scenario, None if dry else out_root, workers, record=not no_events)
+    print_experiment(experiment)
+
+
+def print_experiment(experiment: Experiment) -> None:
+    spec = experiment.scenario.run
+    variants = experiment.variants
+    what = f"{len(variants)} variants x " if len(variants) > 1 else ""
     click.echo("")
     click.echo(
-        f"{scenario.name}: {spec.replications} replications of {format_duration(spec.horizon)}"
-        f" (KPIs over the {format_duration(spec.horizon - spec.warmup)} after the warm-up),"
-        f" seed {spec.seed}, {run_output['manifest']['wall_seconds']:.1f} s"
+        f"{experiment.scenario.name}: {what}{spec.replications} replications of"
+        f" {format_duration(spec.horizon)} (KPIs over the"
+        f" {format_duration(spec.horizon - spec.warmup)} after the warm-up), seed {spec.seed},"
+        f" {experiment.manifest['wall_seconds']:.1f} s"
     )
     click.echo("")
-    click.echo(kpi_table(run_output["summary"]))
-    click.echo("")
-    click.echo(f"results: {run_output['folder']}")
-
-
-def execute(
-    scenario: Scenario, out_root: Path, workers: int | None, record: bool = True
-) -> dict[str, Any]:
-    """Run every replication into a new run folder; return the summary and the folder."""
-    from tqdm import tqdm
-
-    reps = scenario.run.replications
-    workers = workers or default_workers(reps)
-    partial, final = new_run_folder(out_root, scenario.name, scenario.run.seed)
-    started = time.perf_counter()
-    summaries = []
-    try:
-        write_yaml(partial / "scenario.yaml", scenario.model_dump(mode="json", by_alias=True))
-        with tqdm(total=reps, desc=f"{scenario.name}", unit="rep", file=sys.stderr) as bar:
-            for summary in run_replications(scenario, reps, partial, workers, record):
-                summaries.append(summary)
-                bar.update(1)
-        summaries.sort(key=lambda s: s.replication)
-        kpis = pd.DataFrame([{"replication": s.replication, **s.kpis} for s in summaries])
-        summary_table = summarise(kpis, [(k.name, k.unit) for k in CATALOGUE])
-        write_csv(partial / "kpis.csv", kpis)
-        write_csv(partial / "summary.csv", summary_table)
-        write_csv(partial / "flows.csv", pd.concat([s.flows for s in summaries], ignore_index=True))
-        event_rows = (
-            merge_parquet(partial.glob("events-*.parquet"), partial / "events.parquet")
-            if record
-            else 0
+    if len(variants) == 1:
+        click.echo(kpi_table(experiment.summary))
+    else:
+        click.echo("Mean ± half-width of the 95% interval, by variant")
+        click.echo(variants_table(experiment.summary, variants, experiment.reference))
+        click.echo("")
+        others = [v for v in variants if v != experiment.reference]
+        click.echo(
+            f"Difference from {experiment.reference}, paired by replication (same random numbers)"
         )
-        if record:
-            merge_parquet(partial.glob("timeseries-*.parquet"), partial / "timeseries.parquet")
-        messages: dict[str, int] = {}
-        for s in summaries:
-            for kind, count in s.messages.items():
-                messages[kind] = messages.get(kind, 0) + count
-        manifest = {
-            "scenario": scenario.name,
-            "seed": scenario.run.seed,
-            "replications": reps,
-            "workers": workers,
-            "created": datetime.now(UTC).isoformat(timespec="seconds"),
-            "wall_seconds": round(time.perf_counter() - started, 3),
-            "versions": _versions(),
-            "simpy_events": sum(s.sim_events for s in summaries),
-            "event_log_rows": event_rows,
-            "events_after_warmup": messages,
-            "replication_wall_seconds": [round(s.wall_seconds, 3) for s in summaries],
-        }
-        write_json(partial / "manifest.json", manifest)
-        folder = finish(partial, final)
-    except BaseException:
-        discard(partial)
-        raise
-    return {"summary": summary_table, "kpis": kpis, "folder": folder, "manifest": manifest}
-
-
-def _versions() -> dict[str, str]:
-    import networkx
-    import numpy
-    import pyarrow
-    import scipy
-    import simpy
-
-    return {
-        "sim": __version__,
-        "python": platform.python_version(),
-        "simpy": simpy.__version__,
-        "numpy": numpy.__version__,
-        "scipy": scipy.__version__,
-        "networkx": networkx.__version__,
-        "pandas": pd.__version__,
-        "pyarrow": pyarrow.__version__,
-    }
+        click.echo(
+            "mean ± half-width of the 95% interval; better / worse (* where neither is better)"
+            " when the interval excludes zero"
+        )
+        click.echo(comparison_table(experiment.comparison, others))
+    if experiment.folder is not None:
+        click.echo("")
+        click.echo(f"results: {experiment.folder}")
 
 
 @cli.command()

@@ -6,29 +6,41 @@ the numbers are the same whether replications run in this process or on a pool o
 
 from __future__ import annotations
 
-import math
 import multiprocessing
 import os
+import platform
+import sys
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
-from scipy import stats
 
-from sim.kpi import compute_kpis
+from sim.kpi import CATALOGUE, compute_kpis
 from sim.model import Model
 from sim.plan import resolve_plan
-from sim.scenario import Scenario, load_scenario_data
+from sim.results import (
+    discard,
+    finish,
+    merge_parquet,
+    new_run_folder,
+    write_csv,
+    write_json,
+    write_yaml,
+)
+from sim.scenario import BASE_VARIANT, Scenario, load_scenario_data
+from sim.stats import compare, summarise
 
 
 @dataclass
 class ReplicationSummary:
     """What a worker sends back: small, picklable."""
 
+    variant: str
     replication: int
     kpis: dict[str, float]
     messages: dict[str, int]
@@ -38,25 +50,36 @@ class ReplicationSummary:
     flows: pd.DataFrame
 
 
+def part_name(kind: str, variant_index: int, replication: int) -> str:
+    """The file one replication of one variant writes before the parts are merged."""
+    return f"{kind}-{variant_index:03d}-{replication:04d}.parquet"
+
+
 def run_replication(
-    scenario_data: dict[str, Any], replication: int, folder: str | None, record: bool
+    scenario_data: dict[str, Any],
+    replication: int,
+    folder: str | None,
+    record: bool,
+    variant: str = BASE_VARIANT,
+    variant_index: int = 0,
 ) -> ReplicationSummary:
-    """Run one replication; write its event and time-series parts into ``folder``."""
+    """Run one replication of one variant; write its event and time-series parts to ``folder``."""
     scenario = load_scenario_data(scenario_data, "<resolved scenario>")
-    events_path = Path(folder) / f"events-{replication:04d}.parquet" if folder and record else None
-    series_path = (
-        Path(folder) / f"timeseries-{replication:04d}.parquet" if folder and record else None
-    )
+    events_path = series_path = None
+    if record and folder is not None:
+        events_path = Path(folder) / part_name("events", variant_index, replication)
+        series_path = Path(folder) / part_name("timeseries", variant_index, replication)
     model = Model(
         scenario,
         replication,
         events_path=events_path,
-        record=record and folder is not None,
+        record=events_path is not None,
         timeseries_path=series_path,
     )
     result = model.run()
-    flows = result.flows.assign(replication=replication)
+    flows = result.flows.assign(variant=variant, replication=replication)
     return ReplicationSummary(
+        variant=variant,
         replication=replication,
         kpis=compute_kpis(result, scenario),
         messages=result.messages,
@@ -98,49 +121,156 @@ def run_replications(
     workers: int,
     record: bool = True,
 ) -> Iterator[ReplicationSummary]:
-    """Yield each replication's summary as it finishes (order of completion)."""
-    resolve_plan(scenario)  # fail here, not in a worker, if the scenario cannot be built
-    data = scenario.model_dump(mode="json", by_alias=True)
+    """Every replication of every variant, yielded as each finishes (order of completion)."""
+    variants = scenario.expand()
+    for variant in variants.values():
+        resolve_plan(variant)  # fail here, not in a worker, if a variant cannot be built
+    tasks = [
+        (name, index, variant.model_dump(mode="json", by_alias=True))
+        for index, (name, variant) in enumerate(variants.items())
+    ]
+    where = str(folder) if folder else None
     with make_executor(workers) as executor:
         futures = [
-            executor.submit(run_replication, data, r, str(folder) if folder else None, record)
+            executor.submit(run_replication, data, r, where, record, name, index)
             for r in range(replications)
+            for name, index, data in tasks
         ]
         for future in as_completed(futures):
             yield future.result()
 
 
-def t_interval(values: np.ndarray, confidence: float = 0.95) -> tuple[float, float, float]:
-    """Mean and the half-width of its Student-t confidence interval (``nan`` for one value)."""
-    values = np.asarray(values, dtype=float)
-    n = len(values)
-    mean = float(values.mean()) if n else math.nan
-    if n < 2:
-        return mean, math.nan, math.nan
-    sd = float(values.std(ddof=1))
-    half = float(stats.t.ppf(0.5 + confidence / 2, n - 1) * sd / math.sqrt(n))
-    return mean, sd, half
+@dataclass
+class Experiment:
+    """A finished run: every variant's KPIs, the statistics and the run folder."""
+
+    scenario: Scenario
+    kpis: pd.DataFrame  # one row per (variant, replication)
+    summary: pd.DataFrame  # per variant and KPI: mean, sd, 95% interval
+    comparison: pd.DataFrame  # per variant and KPI: paired difference against the reference
+    folder: Path | None
+    manifest: dict[str, Any]
+
+    @property
+    def reference(self) -> str:
+        return self.scenario.reference_name
+
+    @property
+    def variants(self) -> list[str]:
+        return self.scenario.variant_names
 
 
-def summarise(kpis: pd.DataFrame, catalogue: list[tuple[str, str]]) -> pd.DataFrame:
-    """Per KPI: mean, sd, replications, 95% t-interval."""
-    rows = []
-    for name, unit in catalogue:
-        values = kpis[name].to_numpy(dtype=float)
-        mean, sd, half = t_interval(values)
-        low, high = mean - half, mean + half
-        if unit == "%":  # a share cannot leave [0, 100]; clipping keeps the coverage
-            low, high = max(low, 0.0), min(high, 100.0)
-        rows.append(
-            {
-                "kpi": name,
-                "unit": unit,
-                "mean": mean,
-                "sd": sd,
-                "n": len(values),
-                "ci_low": low,
-                "ci_high": high,
-                "half_width": half,
-            }
+def run_experiment(
+    scenario: Scenario,
+    out_root: Path | None = Path("results"),
+    workers: int | None = None,
+    record: bool = True,
+    progress: bool = True,
+) -> Experiment:
+    """Run every variant's replications; write ``<out_root>/<scenario>/<run-id>/``.
+
+    The folder is built as ``<run-id>.partial`` and renamed when complete; with ``out_root``
+    None nothing is written (and nothing is recorded).
+    """
+    from tqdm import tqdm
+
+    reps = scenario.run.replications
+    names = scenario.variant_names
+    tasks = reps * len(names)
+    workers = workers or default_workers(tasks)
+    started = time.perf_counter()
+    partial = final = None
+    if out_root is not None:
+        partial, final = new_run_folder(out_root, scenario.name, scenario.run.seed)
+    record = record and partial is not None
+    try:
+        if partial is not None:
+            data = scenario.model_dump(mode="json", by_alias=True)
+            write_yaml(partial / "scenario.yaml", data)
+        summaries: list[ReplicationSummary] = []
+        with tqdm(
+            total=tasks, desc=scenario.name, unit="run", file=sys.stderr, disable=not progress
+        ) as bar:
+            for summary in run_replications(scenario, reps, partial, workers, record):
+                summaries.append(summary)
+                bar.update(1)
+        order = {name: i for i, name in enumerate(names)}
+        summaries.sort(key=lambda s: (order[s.variant], s.replication))
+        kpis = pd.DataFrame(
+            [{"variant": s.variant, "replication": s.replication, **s.kpis} for s in summaries]
         )
-    return pd.DataFrame(rows)
+        summary_table = summarise(kpis, [(k.name, k.unit) for k in CATALOGUE])
+        comparison = compare(
+            kpis, scenario.reference_name, [(k.name, k.unit, k.better) for k in CATALOGUE]
+        )
+        manifest = _manifest(scenario, summaries, workers, started)
+        if partial is not None and final is not None:
+            write_csv(partial / "kpis.csv", kpis)
+            write_csv(partial / "summary.csv", summary_table)
+            write_csv(partial / "comparison.csv", comparison)
+            flows = pd.concat([s.flows for s in summaries], ignore_index=True)
+            write_csv(partial / "flows.csv", flows)
+            if record:
+                manifest["event_log_rows"] = merge_parquet(
+                    partial.glob("events-*.parquet"), partial / "events.parquet", names
+                )
+                merge_parquet(
+                    partial.glob("timeseries-*.parquet"), partial / "timeseries.parquet", names
+                )
+            manifest["wall_seconds"] = round(time.perf_counter() - started, 3)
+            write_json(partial / "manifest.json", manifest)
+            final = finish(partial, final)
+    except BaseException:
+        if partial is not None:
+            discard(partial)
+        raise
+    return Experiment(scenario, kpis, summary_table, comparison, final, manifest)
+
+
+def _manifest(
+    scenario: Scenario, summaries: list[ReplicationSummary], workers: int, started: float
+) -> dict[str, Any]:
+    messages: dict[str, dict[str, int]] = {}
+    for s in summaries:
+        counts = messages.setdefault(s.variant, {})
+        for kind, count in s.messages.items():
+            counts[kind] = counts.get(kind, 0) + count
+    return {
+        "scenario": scenario.name,
+        "seed": scenario.run.seed,
+        "replications": scenario.run.replications,
+        "variants": scenario.variant_names,
+        "reference": scenario.reference_name,
+        "workers": workers,
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "wall_seconds": round(time.perf_counter() - started, 3),
+        "versions": versions(),
+        "simpy_events": sum(s.sim_events for s in summaries),
+        "event_log_rows": 0,
+        "events_after_warmup": messages,
+        "replication_wall_seconds": {
+            name: [round(s.wall_seconds, 3) for s in summaries if s.variant == name]
+            for name in scenario.variant_names
+        },
+    }
+
+
+def versions() -> dict[str, str]:
+    import networkx
+    import numpy
+    import pyarrow
+    import scipy
+    import simpy
+
+    from sim import __version__
+
+    return {
+        "sim": __version__,
+        "python": platform.python_version(),
+        "simpy": simpy.__version__,
+        "numpy": numpy.__version__,
+        "scipy": scipy.__version__,
+        "networkx": networkx.__version__,
+        "pandas": pd.__version__,
+        "pyarrow": pyarrow.__version__,
+    }

@@ -13,9 +13,10 @@ import pandas as pd
 
 from sim.model import ReplicationResult
 from sim.records import SENSOR_KINDS
-from sim.scenario import Scenario
+from sim.scenario import Scenario, SensorSpec
 
 HOURS_PER_YEAR = 8760.0
+HOURS_PER_MONTH = HOURS_PER_YEAR / 12
 
 
 @dataclass(frozen=True)
@@ -135,6 +136,43 @@ def message_cost(r: ReplicationResult, s: Scenario) -> float:
     return float(total)
 
 
+def _device_specs(s: Scenario) -> dict[str, SensorSpec | None]:
+    sensors = s.sensors
+    return {
+        "shelf": sensors.shelf,
+        "dock_door": sensors.dock_door,
+        "gps": sensors.gps,
+        "engine_health": sensors.engine_health,
+        "reefer_temperature": sensors.reefer_temperature,
+    }
+
+
+def iot_device_cost(r: ReplicationResult, s: Scenario) -> float:
+    """Devices in use: unit cost amortised linearly over their life, plus monthly fees."""
+    hours = _measured_hours(s)
+    total = 0.0
+    for kind, spec in _device_specs(s).items():
+        count = r.devices.get(kind, 0)
+        if spec is None or not count:
+            continue
+        total += count * spec.unit_cost * hours / spec.life
+        total += count * spec.fee_per_device_month * hours / HOURS_PER_MONTH
+    return total
+
+
+def iot_platform_cost(r: ReplicationResult, s: Scenario) -> float:
+    in_use = any(r.devices.values()) or s.sensors.order_tracking is not None
+    return s.costs.iot_platform_per_month * _measured_hours(s) / HOURS_PER_MONTH if in_use else 0.0
+
+
+def iot_cost(r: ReplicationResult, s: Scenario) -> float:
+    return iot_device_cost(r, s) + iot_platform_cost(r, s) + message_cost(r, s)
+
+
+def count_cost(r: ReplicationResult, s: Scenario) -> float:
+    return r.messages["count"] * s.costs.count_per_item
+
+
 def total_cost(r: ReplicationResult, s: Scenario) -> float:
     backorder = _stores(r).backorder_hours.sum() / 24 * s.costs.backorder_per_unit_day
     downtime = r.trucks.downtime_hours.sum() * s.costs.downtime_per_hour
@@ -147,7 +185,8 @@ def total_cost(r: ReplicationResult, s: Scenario) -> float:
         + lost_sales_cost(r, s)
         + backorder
         + ordering_cost(r, s)
-        + message_cost(r, s)
+        + count_cost(r, s)
+        + iot_cost(r, s)
     )
 
 
@@ -300,10 +339,32 @@ CATALOGUE: tuple[Kpi, ...] = (
         "lower",
     ),
     Kpi(
+        "count_cost",
+        "money",
+        "physical counts of one SKU at one store x cost per count",
+        count_cost,
+        "lower",
+    ),
+    Kpi(
+        "iot_devices",
+        "count",
+        "sensor devices in use: shelf, dock-door, GPS, engine-health and reefer sensors",
+        lambda r, s: sum(r.devices.values()),
+        "none",
+    ),
+    Kpi(
+        "iot_cost",
+        "money",
+        "devices x unit cost x measured hours / life + devices x monthly fee + platform fee "
+        "(when any sensor is in use) + message cost, over the measured period",
+        iot_cost,
+        "lower",
+    ),
+    Kpi(
         "total_cost",
         "money",
         "holding + transport + maintenance + downtime + spoilage (at unit cost) + lost margin "
-        "and goodwill + backorder + ordering + message cost",
+        "and goodwill + backorder + ordering + count cost + IoT cost",
         total_cost,
         "lower",
     ),
@@ -316,16 +377,29 @@ def compute_kpis(result: ReplicationResult, scenario: Scenario) -> dict[str, flo
 
 
 def catalogue_markdown() -> str:
-    """The catalogue as the Markdown table in docs/kpis.md."""
+    """The catalogue as the Markdown tables in docs/kpis.md: per run, then against the reference."""
+    from sim.stats import COMPARISON_ONLY
+
     lines = ["| KPI | unit | better | definition |", "|---|---|---|---|"]
     lines += [f"| `{k.name}` | {k.unit} | {k.better} | {k.definition} |" for k in CATALOGUE]
+    lines += ["", "Against the reference variant (in `comparison.csv` only):", ""]
+    lines += ["| measure | unit | better | definition |", "|---|---|---|---|"]
+    lines += [
+        f"| `{name}` | {unit} | {better} | {text} |" for name, unit, better, text in COMPARISON_ONLY
+    ]
     return "\n".join(lines)
 
 
 def catalogue_table() -> pd.DataFrame:
-    return pd.DataFrame(
-        [
-            {"kpi": k.name, "unit": k.unit, "better": k.better, "definition": k.definition}
-            for k in CATALOGUE
-        ]
-    )
+    """Every KPI, then the measures that exist only against the reference (``comparison``)."""
+    from sim.stats import COMPARISON_ONLY
+
+    rows = [
+        {"kpi": k.name, "unit": k.unit, "better": k.better, "definition": k.definition}
+        for k in CATALOGUE
+    ]
+    rows += [
+        {"kpi": name, "unit": unit, "better": better, "definition": f"(comparison) {text}"}
+        for name, unit, better, text in COMPARISON_ONLY
+    ]
+    return pd.DataFrame(rows)

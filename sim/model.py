@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,9 @@ from sim.world.store import ReadSource, Shelf, ShrinkSource, call_at
 from sim.world.truck import TRUCK_FIELDS, Truck
 from sim.world.warehouse import Warehouse, WarehouseStock
 
+# Sensor kinds that are physical devices (order tracking is software: priced per message only).
+SENSOR_DEVICE_KINDS = ("shelf", "dock_door", "gps", "engine_health", "reefer_temperature")
+
 
 @dataclass
 class ReplicationResult:
@@ -41,6 +44,7 @@ class ReplicationResult:
     wall_seconds: float
     timeseries: Path | None = None
     online: pd.DataFrame | None = None
+    devices: dict[str, int] = field(default_factory=dict)
 
 
 class Model:
@@ -294,6 +298,23 @@ class Model:
         self.timeseries.close()
         return self._harvest(time.perf_counter() - started)
 
+    def devices(self) -> dict[str, int]:
+        """IoT devices installed, by sensor kind: only those that produce readings here."""
+        sensors = self.scenario.sensors
+        devices = dict.fromkeys(SENSOR_DEVICE_KINDS, 0)
+        if sensors.shelf is not None and self.visibility.shelf_reads:
+            devices["shelf"] = len(self.shelves)  # one per shelf (store and SKU)
+        if sensors.dock_door is not None:
+            # a reader at every warehouse dock door and at every store's receiving door
+            devices["dock_door"] = self.scenario.warehouses.docks * len(self.warehouses) + len(
+                self.plan.store_skus
+            )
+        for truck in self.trucks:
+            devices["gps"] += truck.gps is not None
+            devices["engine_health"] += truck.health is not None
+            devices["reefer_temperature"] += truck.thermo is not None
+        return devices
+
     def _take_snapshot_zero(self) -> None:
         self._snapshot = {
             "flows": [dict.fromkeys(FLOW_FIELDS, 0.0) for _ in self._stock_points()],
@@ -344,4 +365,5 @@ class Model:
             wall_seconds=wall,
             timeseries=self.timeseries.path if self.timeseries.enabled else None,
             online=pd.DataFrame(self.online.table()) if self.online is not None else None,
+            devices=self.devices(),
         )

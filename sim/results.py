@@ -10,14 +10,18 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 import yaml
+
+from sim.records import NAME
 
 
 def new_run_folder(root: Path, scenario_name: str, seed: int) -> tuple[Path, Path]:
@@ -57,8 +61,14 @@ def write_csv(path: Path, frame: pd.DataFrame) -> None:
     _atomic_write(path, lambda tmp: frame.to_csv(tmp, index=False))
 
 
-def merge_parquet(parts: Iterable[Path], target: Path) -> int:
-    """Concatenate part files into one Parquet file, a row group at a time; remove the parts."""
+def merge_parquet(
+    parts: Iterable[Path], target: Path, variants: Sequence[str] | None = None
+) -> int:
+    """Concatenate part files into one Parquet file, a row group at a time; remove the parts.
+
+    With ``variants``, parts are named ``<kind>-<variant index>-<replication>.parquet`` and a
+    ``variant`` column (dictionary-encoded) is put first.
+    """
     parts = sorted(parts)
     rows = 0
     if not parts:
@@ -68,15 +78,26 @@ def merge_parquet(parts: Iterable[Path], target: Path) -> int:
     try:
         for part in parts:
             file = pq.ParquetFile(part)
-            if writer is None:
-                writer = pq.ParquetWriter(tmp, file.schema_arrow, compression="zstd")
+            variant = variants[int(part.stem.split("-")[1])] if variants is not None else None
             for group in range(file.num_row_groups):
                 table = file.read_row_group(group)
+                if variant is not None:
+                    column = pa.DictionaryArray.from_arrays(
+                        pa.array(np.zeros(table.num_rows, dtype=np.int32)), pa.array([variant])
+                    )
+                    table = table.add_column(0, pa.field("variant", NAME), column)
+                if writer is None:
+                    writer = pq.ParquetWriter(tmp, table.schema, compression="zstd")
                 rows += table.num_rows
                 writer.write_table(table)
     finally:
         if writer is not None:
             writer.close()
+    if writer is None:  # every part was empty: an empty file with their columns
+        schema = pq.ParquetFile(parts[0]).schema_arrow
+        if variants is not None:
+            schema = schema.insert(0, pa.field("variant", NAME))
+        pq.write_table(schema.empty_table(), tmp, compression="zstd")
     os.replace(tmp, target)
     for part in parts:
         part.unlink()

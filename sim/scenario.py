@@ -7,9 +7,11 @@ are written as strings (``15min``, ``2h``, ``3d``) and held as hours. This modul
 # No `from __future__ import annotations`: the distribution families below are built by a
 # factory, and pydantic must see their parameter types as objects, not strings.
 
+import copy
 import difflib
 import fnmatch
-from collections.abc import Iterable, Mapping
+import re
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal, Union
 
@@ -46,7 +48,7 @@ Duration = Annotated[
     float,
     BeforeValidator(_duration),
     PlainSerializer(format_duration, return_type=str, when_used="json"),
-    WithJsonSchema({"type": "string", "pattern": r"^\d+(\.\d*)?\s*(s|min|h|d|w)$"}),
+    WithJsonSchema({"type": "string", "pattern": r"^\d+(\.\d*)?\s*(s|min|h|d|w|y)$"}),
     Field(ge=0),
 ]
 PositiveDuration = Annotated[Duration, Field(gt=0)]
@@ -543,7 +545,13 @@ class SensorSpec(Strict):
     read_rate: Annotated[float, Field(gt=0, le=1)] = 1.0
     latency: TimeDist = Field(default_factory=lambda: constant_time(0.0))
     loss: Annotated[float, Field(ge=0, lt=1)] = 0.0
-    unit_cost: NonNegativeFloat = 0.0
+    unit_cost: NonNegativeFloat = Field(0.0, description="price of one device")
+    life: PositiveDuration = Field(
+        _as_spec("3y"), description="service life over which the unit cost is amortised"
+    )
+    fee_per_device_month: NonNegativeFloat = Field(
+        0.0, description="connectivity and licence per device per month (730 h)"
+    )
     cost_per_message: NonNegativeFloat = 0.0
 
 
@@ -610,6 +618,12 @@ class Costs(Strict):
     lost_sale_per_unit: NonNegativeFloat = Field(0.0, description="goodwill on top of lost margin")
     backorder_per_unit_day: NonNegativeFloat = 0.0
     downtime_per_hour: NonNegativeFloat = 0.0
+    count_per_item: NonNegativeFloat = Field(
+        0.0, description="labour of one physical count of one SKU at one store"
+    )
+    iot_platform_per_month: NonNegativeFloat = Field(
+        0.0, description="IoT platform fee per month (730 h), when any sensor is in use"
+    )
 
 
 class Recording(Strict):
@@ -617,10 +631,15 @@ class Recording(Strict):
     timeseries_interval: PositiveDuration = "1h"  # type: ignore[assignment]
 
 
+NAME_PATTERN = r"^[A-Za-z0-9_.-]+$"
+BASE_VARIANT = "base"
+FIXED_ACROSS_VARIANTS = {"name", "run", "variants", "reference"}
+
+
 class Scenario(Strict):
     """One supply chain and how to run it."""
 
-    name: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]+$")]
+    name: Annotated[str, Field(pattern=NAME_PATTERN)]
     description: str = ""
     run: RunSpec
     network: NetworkSpec
@@ -642,15 +661,53 @@ class Scenario(Strict):
     maintenance: MaintenanceSpec = Field(default_factory=MaintenanceSpec)
     costs: Costs = Field(default_factory=Costs)
     recording: Recording = Field(default_factory=Recording)
+    variants: dict[Annotated[str, Field(pattern=NAME_PATTERN)], dict[str, Any]] = Field(
+        default_factory=dict,
+        description="named overrides of this scenario, each deep-merged onto it; a key with "
+        "dots sets one value (fleet[0].count)",
+    )
+    reference: str | None = Field(
+        None, description="the variant the others are compared with (the first by default)"
+    )
 
     def product(self, sku: str) -> Product:
         return next(p for p in self.products if p.sku == sku)
 
+    @property
+    def variant_names(self) -> list[str]:
+        """The variants to run, the reference first; ``["base"]`` when there are none."""
+        if not self.variants:
+            return [BASE_VARIANT]
+        reference = self.reference_name
+        return [reference, *(name for name in self.variants if name != reference)]
+
+    @property
+    def reference_name(self) -> str:
+        if not self.variants:
+            return BASE_VARIANT
+        return self.reference if self.reference is not None else next(iter(self.variants))
+
+    def variant(self, name: str, source: str = "<scenario>") -> "Scenario":
+        """The scenario of one variant: the base with its overrides applied, validated."""
+        if name == BASE_VARIANT and not self.variants:
+            return self
+        if name not in self.variants:
+            raise KeyError(name)
+        data = self.model_dump(mode="json", by_alias=True, exclude={"variants", "reference"})
+        prefix: list[str | int] = ["variants", name]
+        merged = apply_overrides(data, self.variants[name], source, prefix)
+        return load_scenario_data(merged, source, prefix)
+
+    def expand(self, source: str = "<scenario>") -> dict[str, "Scenario"]:
+        """Every variant's scenario by name, the reference first."""
+        return {name: self.variant(name, source) for name in self.variant_names}
+
     def with_overrides(
         self, overrides: Mapping[str, Any], source: str = "<overrides>"
     ) -> "Scenario":
-        """A new scenario with ``overrides`` deep-merged onto this one and validated again."""
-        data = deep_merge(self.model_dump(mode="json", by_alias=True), overrides)
+        """A new scenario with ``overrides`` applied and validated again: mappings deep-merge,
+        a dotted key sets one value (``{"fleet[0].count": 6}``)."""
+        data = apply_overrides(self.model_dump(mode="json", by_alias=True), overrides, source)
         return load_scenario_data(data, source)
 
 
@@ -678,6 +735,88 @@ _UniqueKeyLoader.add_constructor(
     yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
     _construct_mapping,
 )
+
+
+_PATH_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+
+
+def parse_path(path: str) -> list[str | int]:
+    """``"fleet[0].count"`` or ``"fleet.0.count"`` -> ``["fleet", 0, "count"]``."""
+    parts: list[str | int] = []
+    for name, index in _PATH_PART.findall(path):
+        if index:
+            parts.append(int(index))
+        elif name.isdigit():
+            parts.append(int(name))
+        else:
+            parts.append(name)
+    return parts
+
+
+def set_path(data: Any, path: Sequence[str | int], value: Any) -> None:
+    """Set one value inside nested mappings and lists; ``KeyError`` says where it failed."""
+    node = data
+    for depth, part in enumerate(path[:-1]):
+        if isinstance(node, list) and isinstance(part, int) and part < len(node):
+            node = node[part]
+        elif isinstance(node, dict) and isinstance(part, str):
+            node = node.setdefault(part, {})
+        else:
+            raise KeyError(format_path(path[: depth + 1]))
+    last = path[-1]
+    if isinstance(node, list) and isinstance(last, int) and last < len(node):
+        node[last] = value
+        return
+    if isinstance(node, dict) and isinstance(last, str):
+        node[last] = value
+        return
+    raise KeyError(format_path(path))
+
+
+def apply_overrides(
+    data: Mapping[str, Any],
+    overrides: Mapping[str, Any],
+    source: str = "<overrides>",
+    prefix: Sequence[str | int] = (),
+) -> dict[str, Any]:
+    """``overrides`` applied to a copy of ``data``: plain keys deep-merge, dotted keys set one
+    value (``"fleet[0].count": 6``)."""
+    merged = deep_merge(data, {k: v for k, v in overrides.items() if not _is_path(k)})
+    merged = copy.deepcopy(merged)
+    for key, value in overrides.items():
+        if not _is_path(key):
+            continue
+        try:
+            set_path(merged, parse_path(key), value)
+        except KeyError as exc:
+            raise ScenarioError(
+                source,
+                [(format_path([*prefix, key]), f"no such place in the scenario: {exc.args[0]}")],
+            ) from None
+    return merged
+
+
+def _variant_problems(scenario: Scenario) -> list[tuple[str, str]]:
+    problems = []
+    if scenario.reference is not None and scenario.reference not in scenario.variants:
+        known = ", ".join(scenario.variants) or "none are defined"
+        problems.append(("reference", f"{scenario.reference!r} is not a variant ({known})"))
+    for name, overrides in scenario.variants.items():
+        for key in overrides:
+            top = str(key).split(".")[0].split("[")[0]
+            if top in FIXED_ACROSS_VARIANTS:
+                problems.append(
+                    (
+                        f"variants.{name}.{key}",
+                        "a variant cannot change this: every variant shares the base's name, "
+                        "run settings (horizon, seed, replications) and variant list",
+                    )
+                )
+    return problems
+
+
+def _is_path(key: Any) -> bool:
+    return isinstance(key, str) and ("." in key or "[" in key)
 
 
 def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
@@ -754,22 +893,38 @@ def _clean_loc(loc: Iterable[Any]) -> list[str | int]:
     ]
 
 
-def load_scenario_data(data: Any, source: str = "<dict>") -> Scenario:
-    """Validate a scenario given as plain data (as parsed from YAML)."""
+def load_scenario_data(
+    data: Any, source: str = "<dict>", prefix: Sequence[str | int] = ()
+) -> Scenario:
+    """Validate a scenario given as plain data (as parsed from YAML), its variants too.
+
+    ``prefix`` is put before every key path in an error (a variant's ``variants.<name>``).
+    """
     if not isinstance(data, Mapping):
         raise ScenarioError(source, [("(top level)", "expected a mapping of scenario keys")])
+    where = format_path(prefix) + "." if prefix else ""
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
         vocabulary = _vocabulary()
         problems = [
-            (format_path(_clean_loc(error["loc"])), _message(error, vocabulary))
+            (where + format_path(_clean_loc(error["loc"])), _message(error, vocabulary))
             for error in exc.errors()
         ]
         raise ScenarioError(source, problems) from None
     from sim.plan import check_references
 
-    problems = check_references(scenario)
+    problems = [(where + path, message) for path, message in check_references(scenario)]
+    if problems:
+        raise ScenarioError(source, problems)
+    problems = _variant_problems(scenario)
+    for name in scenario.variants:  # every variant must be a valid scenario too
+        if any(path.startswith(f"variants.{name}.") for path, _ in problems):
+            continue
+        try:
+            scenario.variant(name, source)
+        except ScenarioError as exc:
+            problems += exc.problems
     if problems:
         raise ScenarioError(source, problems)
     return scenario

@@ -10,9 +10,10 @@ HOURS_PER_UNIT: dict[str, float] = {
     "h": 1.0,
     "d": 24.0,
     "w": 168.0,
+    "y": 8760.0,  # 365 days: for device lives and amortisation
 }
 
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*(s|min|h|d|w)\s*$")
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*(s|min|h|d|w|y)\s*$")
 
 
 def parse_duration(text: str) -> float:
@@ -27,7 +28,7 @@ def parse_duration(text: str) -> float:
     if match is None:
         raise ValueError(
             f"{text!r} is not a duration; write a number and a unit, one of "
-            "s, min, h, d, w (for example '15min' or '3d')"
+            "s, min, h, d, w, y (for example '15min' or '3d')"
         )
     return float(match.group(1)) * HOURS_PER_UNIT[match.group(2)]
 
@@ -40,7 +41,7 @@ def format_duration(hours: float) -> str:
     >>> format_duration(0.25)
     '15min'
     """
-    for unit in ("w", "d", "h", "min", "s"):
+    for unit in ("y", "w", "d", "h", "min", "s"):
         count = hours / HOURS_PER_UNIT[unit]
         if abs(count - round(count)) < 1e-9 and round(count) != 0:
             return f"{round(count)}{unit}"

@@ -9,7 +9,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from sim.experiment import run_replications
+from sim.experiment import part_name, run_replications
 from sim.model import Model
 from sim.scenario import load_scenario_data
 
@@ -47,8 +47,8 @@ def test_process_pool_equals_serial(tiny: dict[str, Any], tmp_path: Path) -> Non
         assert pd.Series(serial.kpis).equals(pd.Series(pooled.kpis))  # NaN-aware
         pd.testing.assert_frame_equal(serial.flows, pooled.flows)
     for r in range(3):
-        a = pd.read_parquet(tmp_path / "w1" / f"events-{r:04d}.parquet")
-        b = pd.read_parquet(tmp_path / "w2" / f"events-{r:04d}.parquet")
+        a = pd.read_parquet(tmp_path / "w1" / part_name("events", 0, r))
+        b = pd.read_parquet(tmp_path / "w2" / part_name("events", 0, r))
         pd.testing.assert_frame_equal(a, b)
 
 

@@ -146,6 +146,31 @@ CASES: list[tuple[str, Callable[[dict[str, Any]], Any], list[str]]] = [
         ),
         ["suppliers.lead_time", "low <= high"],
     ),
+    (
+        "reference that is not a variant",
+        edit(lambda d: d.update(reference="nope", variants={"a": {}})),
+        ["reference", "'nope' is not a variant (a)"],
+    ),
+    (
+        "unknown key inside a variant",
+        edit(lambda d: d.update(variants={"a": {}, "b": {"visibility": {"cont_interval": "1d"}}})),
+        ["variants.b.visibility.cont_interval", "did you mean 'count_interval'"],
+    ),
+    (
+        "a variant that changes the run",
+        edit(lambda d: d.update(variants={"a": {"run": {"seed": 3}}})),
+        ["variants.a.run", "cannot change"],
+    ),
+    (
+        "a dotted override into nothing",
+        edit(lambda d: d.update(variants={"a": {"fleet[3].count": 2}})),
+        ["variants.a.fleet[3].count", "no such place", "fleet[3]"],
+    ),
+    (
+        "a variant whose overrides break a reference",
+        edit(lambda d: d.update(variants={"a": {"supply": {"S1": "W9"}}})),
+        ["variants.a.supply", "W9"],
+    ),
 ]
 
 

@@ -31,6 +31,7 @@ def test_run_writes_a_complete_results_folder(
         "manifest.json",
         "kpis.csv",
         "summary.csv",
+        "comparison.csv",
         "flows.csv",
         "events.parquet",
         "timeseries.parquet",
@@ -39,12 +40,14 @@ def test_run_writes_a_complete_results_folder(
     assert list(kpis.replication) == [0, 1, 2]
     summary = pd.read_csv(folder / "summary.csv")
     assert list(summary.kpi) == [k.name for k in CATALOGUE]
+    assert set(summary.variant) == {"base"}
     fill = summary.set_index("kpi").loc["fill_rate"]
     assert fill.n == 3 and fill.ci_low <= fill["mean"] <= fill.ci_high
     manifest = json.loads((folder / "manifest.json").read_text())
     assert manifest["seed"] == 9 and manifest["replications"] == 3 and manifest["simpy_events"] > 0
     events = pd.read_parquet(folder / "events.parquet")
     assert sorted(events.replication.unique()) == [0, 1, 2]
+    assert list(events.variant.unique()) == ["base"]
     assert manifest["event_log_rows"] == len(events)
     # the resolved scenario runs again as it is
     again = CliRunner().invoke(cli, ["validate", str(folder / "scenario.yaml")])

@@ -14,6 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from sim import cli as cli_module
+from sim import experiment as experiment_module
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -54,7 +55,7 @@ def test_an_error_mid_run_removes_the_partial_folder(
         yield from ()
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(cli_module, "run_replications", failing)
+    monkeypatch.setattr(experiment_module, "run_replications", failing)
     result = CliRunner().invoke(
         cli_module.cli, ["run", str(write_scenario(tiny)), "--out", str(tmp_path / "r")]
     )
