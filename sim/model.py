@@ -15,8 +15,7 @@ from sim.iot.bus import Link
 from sim.iot.twin import Twin
 from sim.network import Traffic
 from sim.plan import Plan, resolve_plan
-from sim.policies.replenishment import make_policy
-from sim.policies.visibility import make_visibility
+from sim.policies import REPLENISHMENT, VISIBILITY
 from sim.records import EventLog, TimeSeries
 from sim.rng import Streams
 from sim.scenario import Scenario, hourly_rate_profile, match
@@ -85,7 +84,7 @@ class Model:
             self.horizon,
         )
         products = {p.sku: p for p in scenario.products}
-        self.visibility = visibility = make_visibility(scenario.visibility)
+        self.visibility = visibility = VISIBILITY.parse(scenario.visibility)
         sensors = scenario.sensors
 
         # Warehouses and their supply.
@@ -109,7 +108,7 @@ class Model:
             )
             for sku in skus:
                 spec, initial = plan.policies[(name, sku)]
-                policy = make_policy(spec)
+                policy = REPLENISHMENT.parse(spec)
                 start = policy.initial_stock() if initial is None else initial
                 stock = WarehouseStock(
                     name,
@@ -131,7 +130,8 @@ class Model:
         profile = hourly_rate_profile(scenario.demand)
         backorder = scenario.demand.unmet == "backorder"
         shrink = scenario.stores.shrinkage
-        shelf_sensor = sensors.shelf if visibility.shelf_reads else None
+        read_period = visibility.read_period(sensors.shelf)
+        shelf_sensor = sensors.shelf if read_period is not None else None
         self.shelves: list[Shelf] = []
         for store, skus in plan.store_skus.items():
             warehouse = self.warehouses[plan.store_warehouse[store]]
@@ -147,7 +147,7 @@ class Model:
                     if p.sku == sku and match(p.stores, [store])
                 ]
                 spec, initial = plan.policies[(store, sku)]
-                policy = make_policy(spec)
+                policy = REPLENISHMENT.parse(spec)
                 start = policy.initial_stock() if initial is None else initial
                 key = f"{store}/{sku}"
                 shelf = Shelf(
@@ -174,7 +174,7 @@ class Model:
                     if shrink
                     else None,
                     ReadSource(
-                        shelf_sensor.interval,
+                        read_period,
                         shelf_sensor.read_rate,
                         shelf_sensor.noise_sd,
                         Link(
@@ -185,7 +185,7 @@ class Model:
                         streams.generator(f"shelfread/{key}"),
                         log.code(f"shelf:{key}"),
                     )
-                    if shelf_sensor
+                    if shelf_sensor and read_period
                     else None,
                     log,
                     backorder,
@@ -258,7 +258,7 @@ class Model:
         }
 
     def _counts(self) -> None:
-        interval = self.visibility.count_interval
+        interval = self.visibility.count_period()
         if interval is None:
             return
         source = self.log.code("count")
@@ -302,7 +302,7 @@ class Model:
         """IoT devices installed, by sensor kind: only those that produce readings here."""
         sensors = self.scenario.sensors
         devices = dict.fromkeys(SENSOR_DEVICE_KINDS, 0)
-        if sensors.shelf is not None and self.visibility.shelf_reads:
+        if sensors.shelf is not None and self.visibility.reads_shelves:
             devices["shelf"] = len(self.shelves)  # one per shelf (store and SKU)
         if sensors.dock_door is not None:
             # a reader at every warehouse dock door and at every store's receiving door

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 from sim.network import Network, build_network
-from sim.scenario import InventoryRule, PolicySpec, Scenario, match
+from sim.policies import VISIBILITY
+from sim.scenario import InventoryRule, Scenario, match
 
 Problems = list[tuple[str, str]]
 
@@ -25,7 +27,7 @@ class Plan:
     store_warehouse: dict[str, str] = field(default_factory=dict)
     warehouse_supplier: dict[str, str] = field(default_factory=dict)
     # (location, sku) -> (policy, initial stock); the locations that stock each SKU
-    policies: dict[tuple[str, str], tuple[PolicySpec, int | None]] = field(default_factory=dict)
+    policies: dict[tuple[str, str], tuple[dict[str, Any], int | None]] = field(default_factory=dict)
     store_skus: dict[str, list[str]] = field(default_factory=dict)
     warehouse_skus: dict[str, list[str]] = field(default_factory=dict)
     trucks: list[tuple[str, int]] = field(default_factory=list)  # (home, fleet group index)
@@ -249,8 +251,9 @@ def resolve_plan(scenario: Scenario) -> tuple[Plan | None, Problems]:
                             f"({product.weight_kg} kg)",
                         )
                     )
-    if scenario.visibility.kind == "realtime" and scenario.sensors.shelf is None:
-        problems.append(("visibility", "realtime visibility needs sensors.shelf"))
+    visibility = VISIBILITY.parse(scenario.visibility)
+    if visibility.reads_shelves and scenario.sensors.shelf is None:
+        problems.append(("visibility", f"{visibility.kind} visibility needs sensors.shelf"))
     return (None, problems) if problems else (plan, [])
 
 

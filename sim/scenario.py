@@ -426,45 +426,36 @@ class OnlineSpec(Strict):
     promise: PositiveDuration = Field(description="promised delivery time after the order")
 
 
-class BaseStockSpec(Strict):
-    """Order up to ``level`` after every sale (one-for-one)."""
-
-    kind: Literal["base_stock"]
-    level: NonNegativeInt
-
-
-class MinMaxSpec(Strict):
-    """(s, S): when the position falls to s or below, order up to S."""
-
-    kind: Literal["s_S"]
-    s: Annotated[int, Field(ge=-1)]
-    S: PositiveInt
-
-    @model_validator(mode="after")
-    def _ordered(self) -> "MinMaxSpec":
-        if self.s >= self.S:
-            raise ValueError("(s, S) needs S > s")
-        return self
+def _policy_section(value: Any) -> Any:
+    if not isinstance(value, Mapping):
+        raise ValueError("expected a mapping with a 'kind' key")
+    if "kind" not in value:
+        raise ValueError("a 'kind' key is required here")
+    return dict(value)
 
 
-class PeriodicSpec(Strict):
-    """(R, S): every ``review`` period, order up to S."""
-
-    kind: Literal["R_S"]
-    review: PositiveDuration
-    S: PositiveInt
+POLICY_FAMILY_MARK = "x-policy-family"
 
 
-class ReorderPointSpec(Strict):
-    """(r, Q): when the position falls to r or below, order Q (repeatedly until above r)."""
-
-    kind: Literal["r_Q"]
-    r: Annotated[int, Field(ge=-1)]
-    Q: PositiveInt
+def _policy_schema(family: str) -> WithJsonSchema:
+    """Marks the section so that ``scenario_json_schema`` lists the registered policies."""
+    return WithJsonSchema({"type": "object", "required": ["kind"], POLICY_FAMILY_MARK: family})
 
 
-PolicySpec = Annotated[
-    BaseStockSpec | MinMaxSpec | PeriodicSpec | ReorderPointSpec, Field(discriminator="kind")
+# A policy chosen by ``kind`` from a family's registry (``sim.policies``); its parameters are
+# validated by the registered class when the scenario loads, so a policy added from a notebook
+# is as much a part of the language as a built-in one.
+ReplenishmentSection = Annotated[
+    dict[str, Any], BeforeValidator(_policy_section), _policy_schema("replenishment")
+]
+VisibilitySection = Annotated[
+    dict[str, Any], BeforeValidator(_policy_section), _policy_schema("visibility")
+]
+RoutingSection = Annotated[
+    dict[str, Any], BeforeValidator(_policy_section), _policy_schema("routing")
+]
+MaintenanceSection = Annotated[
+    dict[str, Any], BeforeValidator(_policy_section), _policy_schema("maintenance")
 ]
 
 
@@ -473,7 +464,7 @@ class InventoryRule(Strict):
 
     locations: Patterns
     skus: Patterns
-    policy: PolicySpec
+    policy: ReplenishmentSection
     initial: NonNegativeInt | None = Field(
         None, description="stock at time zero; the policy's order-up-to level when omitted"
     )
@@ -587,31 +578,6 @@ class Sensors(Strict):
     order_tracking: SensorSpec | None = None
 
 
-class ManualVisibility(Strict):
-    """Transactions plus a physical count at every store every ``count_interval``."""
-
-    kind: Literal["manual"]
-    count_interval: PositiveDuration
-
-
-class RealtimeVisibility(Strict):
-    """Shelf sensor reads through the bus reset the records (and optional counts)."""
-
-    kind: Literal["realtime"]
-    count_interval: PositiveDuration | None = None
-
-
-VisibilitySpec = Annotated[ManualVisibility | RealtimeVisibility, Field(discriminator="kind")]
-
-
-class RoutingSpec(Strict):
-    kind: Literal["static"] = "static"
-
-
-class MaintenanceSpec(Strict):
-    kind: Literal["reactive"] = "reactive"
-
-
 class Costs(Strict):
     store_order: NonNegativeFloat = 0.0
     warehouse_order: NonNegativeFloat = 0.0
@@ -656,9 +622,9 @@ class Scenario(Strict):
     )
     fleet: Annotated[list[TruckGroup], Field(min_length=1)]
     sensors: Sensors = Field(default_factory=Sensors)
-    visibility: VisibilitySpec
-    routing: RoutingSpec = Field(default_factory=RoutingSpec)
-    maintenance: MaintenanceSpec = Field(default_factory=MaintenanceSpec)
+    visibility: VisibilitySection
+    routing: RoutingSection = Field(default_factory=lambda: {"kind": "static"})
+    maintenance: MaintenanceSection = Field(default_factory=lambda: {"kind": "reactive"})
     costs: Costs = Field(default_factory=Costs)
     recording: Recording = Field(default_factory=Recording)
     variants: dict[Annotated[str, Field(pattern=NAME_PATTERN)], dict[str, Any]] = Field(
@@ -830,6 +796,30 @@ def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str
     return merged
 
 
+def scenario_json_schema() -> dict[str, Any]:
+    """The scenario JSON Schema with every registered policy spelled out (for editors)."""
+    from sim.policies import FAMILIES
+
+    schema = Scenario.model_json_schema(by_alias=True)
+    definitions = schema.setdefault("$defs", {})
+
+    def expand(node: Any) -> Any:
+        if isinstance(node, dict):
+            family = node.get(POLICY_FAMILY_MARK)
+            if isinstance(family, str):
+                options = FAMILIES[family].json_schema()
+                for option in options["oneOf"]:
+                    definitions.update(option.pop("$defs", {}))
+                return {"description": f"a {family} policy, chosen by kind", **options}
+            return {key: expand(value) for key, value in node.items()}
+        if isinstance(node, list):
+            return [expand(item) for item in node]
+        return node
+
+    expanded: dict[str, Any] = expand(schema)
+    return expanded
+
+
 def _vocabulary() -> set[str]:
     words: set[str] = set()
 
@@ -843,8 +833,40 @@ def _vocabulary() -> set[str]:
             for item in schema:
                 visit(item)
 
-    visit(Scenario.model_json_schema(by_alias=True))
+    visit(scenario_json_schema())
     return words
+
+
+def _policy_sections(scenario: "Scenario") -> list[tuple[str, list[str | int], dict[str, Any]]]:
+    sections: list[tuple[str, list[str | int], dict[str, Any]]] = [
+        ("visibility", ["visibility"], scenario.visibility),
+        ("routing", ["routing"], scenario.routing),
+        ("maintenance", ["maintenance"], scenario.maintenance),
+    ]
+    sections += [
+        ("replenishment", ["inventory", i, "policy"], rule.policy)
+        for i, rule in enumerate(scenario.inventory)
+    ]
+    return sections
+
+
+def _policy_problems(scenario: "Scenario") -> list[tuple[str, str]]:
+    """Each policy section validated by its registered class."""
+    from sim.policies import FAMILIES, UnknownKind
+
+    problems: list[tuple[str, str]] = []
+    for family, loc, section in _policy_sections(scenario):
+        try:
+            FAMILIES[family].parse(section)
+        except UnknownKind as exc:
+            problems.append((format_path([*loc, "kind"]), str(exc)))
+        except ValidationError as exc:
+            vocabulary = _vocabulary()
+            problems += [
+                (format_path([*loc, *_clean_loc(error["loc"])]), _message(error, vocabulary))
+                for error in exc.errors()
+            ]
+    return problems
 
 
 def _message(error: Mapping[str, Any], vocabulary: set[str]) -> str:
@@ -873,16 +895,7 @@ def _message(error: Mapping[str, Any], vocabulary: set[str]) -> str:
     return message
 
 
-_UNION_TAGS = {
-    *TIME_KINDS,
-    *COUNT_KINDS,
-    "base_stock",
-    "s_S",
-    "R_S",
-    "r_Q",
-    "manual",
-    "realtime",
-}
+_UNION_TAGS = {*TIME_KINDS, *COUNT_KINDS}
 
 
 def _clean_loc(loc: Iterable[Any]) -> list[str | int]:
@@ -914,6 +927,9 @@ def load_scenario_data(
         raise ScenarioError(source, problems) from None
     from sim.plan import check_references
 
+    problems = [(where + path, message) for path, message in _policy_problems(scenario)]
+    if problems:
+        raise ScenarioError(source, problems)
     problems = [(where + path, message) for path, message in check_references(scenario)]
     if problems:
         raise ScenarioError(source, problems)

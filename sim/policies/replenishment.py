@@ -1,46 +1,57 @@
 """Replenishment policies: how much to order, from the recorded inventory position only.
 
-A policy is a small strategy object in scikit-learn's manners: the constructor stores its
-parameters and does nothing else; ``get_params()`` makes it loggable. Continuous-review policies
-expose the position at or below which they act (``trigger``), so the world can compute when the
-next decision falls instead of asking after every customer.
+Each is a frozen model of its parameters with no state of its own; ``get_params()`` makes it
+loggable. Continuous-review policies expose the position at or below which they act
+(``trigger``), so the world can compute when the next decision falls instead of asking after
+every customer.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Any, ClassVar, Protocol
+from typing import Annotated, ClassVar
 
-from sim.scenario import PolicySpec
+from pydantic import Field, model_validator
+
+from sim.policies.base import Policy, PolicyFamily, register
+from sim.scenario import NonNegativeInt, PositiveDuration, PositiveInt
+
+REPLENISHMENT = PolicyFamily("replenishment")
 
 
-class ReplenishmentPolicy(Protocol):
-    kind: ClassVar[str]
-    review_period: float | None  # None: continuous review
+class ReplenishmentPolicy(Policy):
+    """How much to order given the recorded inventory position (on hand + on order - owed).
+
+    Continuous-review policies act when the position falls to ``trigger`` or below; periodic
+    ones (``review_period`` set) act every review period whatever the position.
+    """
+
+    family: ClassVar[PolicyFamily] = REPLENISHMENT
 
     @property
-    def trigger(self) -> int: ...
+    def review_period(self) -> float | None:
+        return None  # continuous review
 
-    def order_quantity(self, position: int) -> int: ...
+    @property
+    def trigger(self) -> int:
+        """The highest position at which the policy orders (continuous review)."""
+        raise NotImplementedError(f"{type(self).__name__} gives no trigger")
 
-    def initial_stock(self) -> int: ...
+    def order_quantity(self, position: int) -> int:
+        raise NotImplementedError
 
-    def get_params(self) -> dict[str, Any]: ...
-
-
-class _Params:
-    def get_params(self) -> dict[str, Any]:
-        return {k: v for k, v in vars(self).items() if not k.startswith("_")}
+    def initial_stock(self) -> int:
+        """Stock at time zero when the scenario gives none."""
+        raise NotImplementedError(f"{type(self).__name__}: give the inventory rule an initial")
 
 
-class BaseStock(_Params):
+@register
+class BaseStock(ReplenishmentPolicy):
     """One-for-one: after every drop below ``level``, order back up to it."""
 
-    kind: ClassVar[str] = "base_stock"
-
-    def __init__(self, level: int) -> None:
-        self.level = level
-        self.review_period: float | None = None
+    kind = "base_stock"
+    example = {"level": 20}
+    level: NonNegativeInt
 
     @property
     def trigger(self) -> int:
@@ -53,15 +64,20 @@ class BaseStock(_Params):
         return self.level
 
 
-class MinMax(_Params):
+@register
+class MinMax(ReplenishmentPolicy):
     """(s, S): at position s or below, order up to S."""
 
-    kind: ClassVar[str] = "s_S"
+    kind = "s_S"
+    example = {"s": 10, "S": 30}
+    s: Annotated[int, Field(ge=-1)]
+    S: PositiveInt
 
-    def __init__(self, s: int, S: int) -> None:
-        self.s = s
-        self.S = S
-        self.review_period: float | None = None
+    @model_validator(mode="after")
+    def _ordered(self) -> MinMax:
+        if self.s >= self.S:
+            raise ValueError("(s, S) needs S > s")
+        return self
 
     @property
     def trigger(self) -> int:
@@ -74,18 +90,18 @@ class MinMax(_Params):
         return self.S
 
 
-class Periodic(_Params):
-    """(R, S): every R hours, order up to S."""
+@register
+class Periodic(ReplenishmentPolicy):
+    """(R, S): every ``review`` period, order up to S."""
 
-    kind: ClassVar[str] = "R_S"
-
-    def __init__(self, review: float, S: int) -> None:
-        self.review_period: float | None = review
-        self.S = S
+    kind = "R_S"
+    example = {"review": "2d", "S": 30}
+    review: PositiveDuration
+    S: PositiveInt
 
     @property
-    def trigger(self) -> int:
-        raise TypeError("a periodic-review policy acts at review times, not at a trigger")
+    def review_period(self) -> float | None:
+        return self.review
 
     def order_quantity(self, position: int) -> int:
         return max(0, self.S - position)
@@ -94,15 +110,14 @@ class Periodic(_Params):
         return self.S
 
 
-class ReorderPoint(_Params):
+@register
+class ReorderPoint(ReplenishmentPolicy):
     """(r, Q): at position r or below, order as many Q as bring the position above r."""
 
-    kind: ClassVar[str] = "r_Q"
-
-    def __init__(self, r: int, Q: int) -> None:
-        self.r = r
-        self.Q = Q
-        self.review_period: float | None = None
+    kind = "r_Q"
+    example = {"r": 10, "Q": 15}
+    r: Annotated[int, Field(ge=-1)]
+    Q: PositiveInt
 
     @property
     def trigger(self) -> int:
@@ -115,12 +130,3 @@ class ReorderPoint(_Params):
 
     def initial_stock(self) -> int:
         return self.r + self.Q
-
-
-REGISTRY: dict[str, type] = {cls.kind: cls for cls in (BaseStock, MinMax, Periodic, ReorderPoint)}
-
-
-def make_policy(spec: PolicySpec) -> ReplenishmentPolicy:
-    params = spec.model_dump(exclude={"kind"})
-    policy: ReplenishmentPolicy = REGISTRY[spec.kind](**params)
-    return policy

@@ -1,40 +1,85 @@
-"""Visibility policies: which sources feed the twin's stock records, and how often."""
+"""Visibility policies: which sources feed the twin's stock records, and how often.
+
+Transactions (sales, receipts, shipments) always move the records. What differs is what
+corrects them for what no transaction sees (shrinkage, sensor noise): physical counts, shelf
+reads uploaded in batches, or shelf reads streamed through the bus as they happen.
+"""
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import ClassVar
 
-from sim.scenario import VisibilitySpec
+from sim.policies.base import Policy, PolicyFamily, register
+from sim.scenario import PositiveDuration, ShelfSensor
 
-
-class Manual:
-    """Transactions plus a physical count at every store every ``count_interval`` hours."""
-
-    kind: ClassVar[str] = "manual"
-    shelf_reads: ClassVar[bool] = False
-
-    def __init__(self, count_interval: float) -> None:
-        self.count_interval: float | None = count_interval
-
-    def get_params(self) -> dict[str, Any]:
-        return {"count_interval": self.count_interval}
+VISIBILITY = PolicyFamily("visibility")
 
 
-class Realtime:
-    """Shelf sensor reads through the bus; optional counts on top."""
+class VisibilityPolicy(Policy):
+    """When shelves are counted and how often shelf sensors are read into the twin."""
 
-    kind: ClassVar[str] = "realtime"
-    shelf_reads: ClassVar[bool] = True
+    family: ClassVar[PolicyFamily] = VISIBILITY
 
-    def __init__(self, count_interval: float | None = None) -> None:
-        self.count_interval = count_interval
+    def count_period(self) -> float | None:
+        """Hours between physical counts of every shelf (``None``: no counts)."""
+        return None
 
-    def get_params(self) -> dict[str, Any]:
-        return {"count_interval": self.count_interval}
+    def read_period(self, sensor: ShelfSensor | None) -> float | None:
+        """Hours between shelf reads that reach the twin (``None``: shelves are not read)."""
+        return None
+
+    @property
+    def reads_shelves(self) -> bool:
+        """Whether shelf sensors are installed and read (they are then paid for)."""
+        return False
 
 
-REGISTRY: dict[str, type[Manual] | type[Realtime]] = {Manual.kind: Manual, Realtime.kind: Realtime}
+@register
+class Manual(VisibilityPolicy):
+    """Transactions plus a physical count of every shelf every ``count_interval``."""
+
+    kind = "manual"
+    example = {"count_interval": "7d"}
+    count_interval: PositiveDuration
+
+    def count_period(self) -> float | None:
+        return self.count_interval
 
 
-def make_visibility(spec: VisibilitySpec) -> Manual | Realtime:
-    return REGISTRY[spec.kind](**spec.model_dump(exclude={"kind"}))
+@register
+class Periodic(VisibilityPolicy):
+    """Shelf reads taken and uploaded in one batch every ``sync_interval`` (a handheld RFID
+    sweep, or a gateway that syncs a few times a day), plus optional cycle counts."""
+
+    kind = "periodic"
+    example = {"sync_interval": "8h", "count_interval": "30d"}
+    sync_interval: PositiveDuration
+    count_interval: PositiveDuration | None = None
+
+    def count_period(self) -> float | None:
+        return self.count_interval
+
+    @property
+    def reads_shelves(self) -> bool:
+        return True
+
+    def read_period(self, sensor: ShelfSensor | None) -> float | None:
+        return self.sync_interval
+
+
+@register
+class Realtime(VisibilityPolicy):
+    """Shelf sensor reads at the sensor's own interval, through the bus; optional counts."""
+
+    kind = "realtime"
+    count_interval: PositiveDuration | None = None
+
+    def count_period(self) -> float | None:
+        return self.count_interval
+
+    @property
+    def reads_shelves(self) -> bool:
+        return True
+
+    def read_period(self, sensor: ShelfSensor | None) -> float | None:
+        return sensor.interval if sensor is not None else None

@@ -60,7 +60,7 @@ def make_shelf(
         StockRecord("S1", "A", initial),
         None,
         series if series is not None else TimeSeries(None, 0, False, 1.0),
-        MinMax(s, big_s),
+        MinMax(s=s, S=big_s),
         customers=None,  # type: ignore[arg-type]
         shrink=None,
         reads=None,
@@ -164,9 +164,9 @@ def test_a_delayed_read_is_brought_forward_by_later_sales() -> None:
 
 def test_policies_see_only_the_recorded_position() -> None:
     # A policy object is handed integers from the twin; it holds no reference to the world.
-    policy = MinMax(2, 5)
+    policy = MinMax(s=2, S=5)
     assert policy.order_quantity(2) == 3 and policy.order_quantity(3) == 0
-    assert set(policy.get_params()) == {"s", "S", "review_period"}
+    assert policy.get_params() == {"kind": "s_S", "s": 2, "S": 5}
 
 
 def reference(
@@ -274,7 +274,7 @@ def test_periodic_review_orders_only_at_review_times() -> None:
         StockRecord("S1", "A", 10),
         None,
         TimeSeries(None, 0, False, 1.0),
-        Periodic(review=24.0, S=10),
+        Periodic(review="24h", S=10),
         customers=None,  # type: ignore[arg-type]
         shrink=None,
         reads=None,
@@ -294,7 +294,7 @@ def test_periodic_review_orders_only_at_review_times() -> None:
 
 def test_base_stock_replaces_every_sale() -> None:
     env, shelf, orders = make_shelf(customers(1.0, 2.0, 3.5), s=0, big_s=5)
-    shelf.policy = BaseStock(5)
+    shelf.policy = BaseStock(level=5)
     shelf._trigger = shelf.policy.trigger
     shelf.reschedule()
     env.run(until=10)
