@@ -95,7 +95,14 @@ def transport_cost(r: ReplicationResult, s: Scenario) -> float:
 
 
 def maintenance_cost(r: ReplicationResult, s: Scenario) -> float:
-    return float(r.trucks.repair_cost.sum() + r.trucks.tow_cost.sum())
+    t = r.trucks
+    return float(t.repair_cost.sum() + t.tow_cost.sum() + t.service_cost.sum())
+
+
+def availability(r: ReplicationResult, s: Scenario) -> float:
+    t = r.trucks
+    out = t.downtime_hours.sum() + t.service_hours.sum()
+    return 100 * (1 - _ratio(float(out), len(t) * _measured_hours(s)))
 
 
 def spoiled_units(r: ReplicationResult, s: Scenario) -> float:
@@ -311,9 +318,29 @@ CATALOGUE: tuple[Kpi, ...] = (
         "lower",
     ),
     Kpi(
+        "services",
+        "count",
+        "planned services of trucks (maintenance policy)",
+        lambda r, s: r.trucks.services.sum(),
+        "none",
+    ),
+    Kpi(
+        "service_hours",
+        "h",
+        "hours trucks spent waiting for and in a service bay",
+        lambda r, s: r.trucks.service_hours.sum(),
+        "lower",
+    ),
+    Kpi(
+        "availability",
+        "%",
+        "100 x (1 - (downtime + service hours) / (trucks x measured hours))",
+        availability,
+    ),
+    Kpi(
         "maintenance_cost",
         "money",
-        "repair plus towing cost of breakdowns",
+        "repair and towing cost of breakdowns plus the cost of planned services",
         maintenance_cost,
         "lower",
     ),

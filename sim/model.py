@@ -15,7 +15,7 @@ from sim.iot.bus import Link
 from sim.iot.twin import Twin
 from sim.network import Traffic
 from sim.plan import Plan, resolve_plan
-from sim.policies import REPLENISHMENT, VISIBILITY
+from sim.policies import MAINTENANCE, REPLENISHMENT, VISIBILITY
 from sim.records import EventLog, TimeSeries
 from sim.rng import Streams
 from sim.scenario import Scenario, hourly_rate_profile, match
@@ -105,6 +105,7 @@ class Model:
                 )
                 if sensors.order_tracking is not None
                 else None,
+                service_bays=wh_spec.service_bays,
             )
             for sku in skus:
                 spec, initial = plan.policies[(name, sku)]
@@ -210,12 +211,18 @@ class Model:
 
         # Fleet.
         unloading = scenario.stores.unloading_time.build()
+        self.maintenance = MAINTENANCE.parse(scenario.maintenance)
         self.trucks: list[Truck] = []
         width = max(2, len(str(len(plan.trucks))))
         for number, (home, group_index) in enumerate(plan.trucks, start=1):
             if home not in self.warehouses:
                 continue  # a warehouse that supplies no store keeps its trucks parked
             name = f"T{number:0{width}d}"
+            group = scenario.fleet[group_index]
+            view = twin.truck(name)
+            if group.wear is not None:  # the datasheet, not the truck's true state
+                view.wear_per_km = group.wear.mean_per_1000km / 1000
+                view.failure_threshold = group.wear.failure_threshold
             truck = Truck(
                 env,
                 name,
@@ -228,7 +235,8 @@ class Model:
                 sensors,
                 products,
                 Sampler(unloading, streams.generator(f"unloading/{name}")),
-                twin.truck(name),
+                view,
+                self.maintenance,
             )
             self.trucks.append(truck)
 

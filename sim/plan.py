@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sim.network import Network, build_network
-from sim.policies import VISIBILITY
+from sim.policies import FAMILIES
 from sim.scenario import InventoryRule, Scenario, match
 
 Problems = list[tuple[str, str]]
@@ -251,9 +251,11 @@ def resolve_plan(scenario: Scenario) -> tuple[Plan | None, Problems]:
                             f"({product.weight_kg} kg)",
                         )
                     )
-    visibility = VISIBILITY.parse(scenario.visibility)
-    if visibility.reads_shelves and scenario.sensors.shelf is None:
-        problems.append(("visibility", f"{visibility.kind} visibility needs sensors.shelf"))
+    for family in ("visibility", "maintenance", "routing"):
+        policy = FAMILIES[family].parse(getattr(scenario, family))
+        for sensor in policy.requires_sensors:
+            if getattr(scenario.sensors, sensor) is None:
+                problems.append((family, f"{policy.kind} {family} needs sensors.{sensor}"))
     return (None, problems) if problems else (plan, [])
 
 

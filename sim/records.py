@@ -31,6 +31,7 @@ EVENT_KINDS = (
     "breakdown",
     "repair",
     "spoiled_in_transit",
+    "service",
 )
 KIND = {name: code for code, name in enumerate(EVENT_KINDS)}
 # The kinds that are sensor messages (priced per message); the rest are business transactions.

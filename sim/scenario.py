@@ -476,6 +476,9 @@ class SupplierSpec(Strict):
 
 class WarehouseSpec(Strict):
     docks: PositiveInt = 2
+    service_bays: PositiveInt = Field(
+        1, description="maintenance bays where the warehouse's own trucks are serviced"
+    )
     picking_time: TimeDist = Field(default_factory=lambda: constant_time(0.0))
     loading_time: TimeDist = Field(default_factory=lambda: constant_time(0.5))
 
@@ -501,6 +504,11 @@ class Wear(Strict):
     repair_time: TimeDist
     tow_cost: NonNegativeFloat = 0.0
     repair_cost: NonNegativeFloat = 0.0
+    service_time: TimeDist = Field(
+        default_factory=lambda: constant_time(4.0),
+        description="a planned service in a bay at the truck's home; it restores wear to zero",
+    )
+    service_cost: NonNegativeFloat = 0.0
 
 
 class Reefer(Strict):

@@ -42,23 +42,56 @@ class StockRecord:
 
 
 class TruckView:
-    """What the twin hears of one truck: GPS fixes and engine-health readings.
+    """What the fleet's information system knows of one truck.
 
-    Readings along a leg are computed when the leg starts, with their arrival times; the view
-    answers with what had *arrived* by the time asked, never with what is still on the bus.
+    From its own records: hours driven and km since the last service or repair, and the
+    datasheet's average wear per km and failure threshold. From the bus: GPS fixes and
+    engine-health readings. Readings along a leg are computed when the leg starts, with their
+    arrival times; the view answers with what had *arrived* by the time asked, never with what
+    is still on the bus.
     """
 
-    def __init__(self) -> None:
+    HEALTH_LEGS = 16  # legs of engine-health readings kept (enough for any estimator window)
+
+    def __init__(self, wear_per_km: float = 0.0, failure_threshold: float = 1.0) -> None:
+        self.wear_per_km = wear_per_km
+        self.failure_threshold = failure_threshold
+        self.serviced_at = 0.0
+        self.driving_hours_since_service = 0.0
+        self.km_since_service = 0.0
+        self.odometer = 0.0  # km driven, from the trip records
         self._gps: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
-        self._health: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        self._health: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
 
     def add_gps(
         self, t_event: np.ndarray, t_received: np.ndarray, x: np.ndarray, y: np.ndarray
     ) -> None:
         self._gps = [*self._gps[-1:], (t_event, t_received, x, y)]
 
-    def add_health(self, t_event: np.ndarray, t_received: np.ndarray, value: np.ndarray) -> None:
-        self._health = [*self._health[-1:], (t_event, t_received, value)]
+    def add_health(
+        self,
+        t_event: np.ndarray,
+        t_received: np.ndarray,
+        value: np.ndarray,
+        odometer: np.ndarray | None = None,
+    ) -> None:
+        """Readings with their times and the odometer (km) at each; the odometer is the trip
+        records' own, so the estimate can carry a reading forward by the km driven since."""
+        if not len(t_event):
+            return
+        km = odometer if odometer is not None else np.full(len(t_event), self.odometer)
+        self._health = [*self._health[1 - self.HEALTH_LEGS :], (t_event, t_received, value, km)]
+
+    def add_driving(self, hours: float, km: float) -> None:
+        self.driving_hours_since_service += hours
+        self.km_since_service += km
+        self.odometer += km
+
+    def serviced(self, now: float) -> None:
+        """A service or a repair restored the truck: counters restart, older readings lapse."""
+        self.serviced_at = now
+        self.driving_hours_since_service = 0.0
+        self.km_since_service = 0.0
 
     def position(self, now: float) -> tuple[float, float, float] | None:
         """(time of the fix, x, y) of the latest fix received by ``now``; None if none."""
@@ -71,12 +104,28 @@ class TruckView:
 
     def health(self, now: float) -> tuple[float, float] | None:
         """(time of the reading, value) of the latest engine-health reading received by ``now``."""
-        for t_event, t_received, value in reversed(self._health):
+        for t_event, t_received, value, _ in reversed(self._health):
             arrived = np.flatnonzero(t_received <= now)
             if len(arrived):
                 k = arrived[np.argmax(t_event[arrived])]
                 return float(t_event[k]), float(value[k])
         return None
+
+    def health_estimate(self, now: float, window: int) -> float | None:
+        """Wear now, estimated from the latest ``window`` readings taken since the last service
+        and received by ``now``: each carried forward by the km driven since it was taken at
+        the datasheet's average wear per km, then averaged. None when no reading came."""
+        values, times, km = [], [], []
+        for t_event, t_received, value, odometer in self._health:
+            keep = (t_received <= now) & (t_event >= self.serviced_at)
+            values.append(value[keep])
+            times.append(t_event[keep])
+            km.append(odometer[keep])
+        if not values or not sum(len(v) for v in values):
+            return None
+        latest = np.argsort(np.concatenate(times), kind="stable")[-window:]
+        carried = np.concatenate(values) + self.wear_per_km * (self.odometer - np.concatenate(km))
+        return float(carried[latest].mean())
 
 
 @dataclass

@@ -36,6 +36,8 @@ class Policy(BaseModel):
     family: ClassVar[PolicyFamily]
     # parameters that make a working instance: the conformance tests and the docs use them
     example: ClassVar[dict[str, Any]] = {}
+    # sensor kinds (keys of the scenario's `sensors`) without which the policy cannot work
+    requires_sensors: ClassVar[tuple[str, ...]] = ()
 
     def get_params(self) -> dict[str, Any]:
         return {"kind": self.kind, **self.model_dump(mode="json")}

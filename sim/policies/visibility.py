@@ -52,6 +52,7 @@ class Periodic(VisibilityPolicy):
     sweep, or a gateway that syncs a few times a day), plus optional cycle counts."""
 
     kind = "periodic"
+    requires_sensors = ("shelf",)
     example = {"sync_interval": "8h", "count_interval": "30d"}
     sync_interval: PositiveDuration
     count_interval: PositiveDuration | None = None
@@ -72,6 +73,7 @@ class Realtime(VisibilityPolicy):
     """Shelf sensor reads at the sensor's own interval, through the bus; optional counts."""
 
     kind = "realtime"
+    requires_sensors = ("shelf",)
     count_interval: PositiveDuration | None = None
 
     def count_period(self) -> float | None:

@@ -21,6 +21,7 @@ from sim.records import KIND, EventLog
 
 if TYPE_CHECKING:
     from sim.network import Network, Traffic
+    from sim.policies.maintenance import MaintenancePolicy
     from sim.scenario import Product, Sensors, TruckGroup
     from sim.world.warehouse import Line, Warehouse
 
@@ -33,6 +34,7 @@ DELIVERED = KIND["order_delivered"]
 BREAKDOWN = KIND["breakdown"]
 REPAIR = KIND["repair"]
 SPOILED = KIND["spoiled_in_transit"]
+SERVICE = KIND["service"]
 
 TRUCK_FIELDS = (
     "trips",
@@ -46,6 +48,9 @@ TRUCK_FIELDS = (
     "delivered_units",
     "spoiled_units",
     "spoiled_value",
+    "services",
+    "service_hours",
+    "service_cost",
 )
 
 
@@ -87,6 +92,7 @@ class Truck:
         products: dict[str, Product],
         unloading: Sampler,
         view: TruckView | None = None,
+        maintenance: MaintenancePolicy | None = None,
     ) -> None:
         self.env = env
         self.name = name
@@ -111,6 +117,11 @@ class Truck:
             self._beta = per_km_var / per_km_mean
             self._alpha = per_km_mean / self._beta
             self._repair = Sampler(wear.repair_time.build(), streams.generator(f"repair/{name}"))
+            self._service_time = Sampler(
+                wear.service_time.build(), streams.generator(f"service/{name}")
+            )
+        # only a truck whose wear is modelled can be serviced
+        self.maintenance = maintenance if wear is not None else None
         self.gps = Channel(sensors.gps, streams.generator(f"gps/{name}")) if sensors.gps else None
         self.health = (
             Channel(sensors.engine_health, streams.generator(f"health/{name}"))
@@ -146,6 +157,9 @@ class Truck:
         self.delivered_units = 0
         self.spoiled_units = 0
         self.spoiled_value = 0.0  # units spoiled in transit at their unit cost
+        self.services = 0
+        self.service_hours = 0.0  # from asking for a bay to leaving it
+        self.service_cost = 0.0
 
     def counters(self) -> dict[str, float]:
         return {field: getattr(self, field) for field in TRUCK_FIELDS}
@@ -157,6 +171,8 @@ class Truck:
         home = self.home
         capacity = self.group.capacity_kg
         while True:
+            if self.maintenance is not None and self.maintenance.needs_service(self.view, env.now):
+                yield from self._service()
             trip = home.take_trip(self.refrigerated, capacity)
             if not trip:
                 yield home.wait_for_work()
@@ -194,6 +210,21 @@ class Truck:
             yield from self.drive(back)
             self.trips += 1
             self.hours += env.now - start
+
+    def _service(self) -> Generator[simpy.Event, Any, None]:
+        env = self.env
+        wear_spec = self.group.wear
+        assert wear_spec is not None
+        start = env.now
+        with self.home.bays.request() as bay:
+            yield bay
+            yield env.timeout(self._service_time())
+        self.log.add(SERVICE, env.now, env.now, self._code, self._code, 0, self.wear)
+        self.wear = 0.0
+        self.services += 1
+        self.service_hours += env.now - start
+        self.service_cost += wear_spec.service_cost
+        self.view.serviced(env.now)
 
     def _log_line(self, kind: int, line: Line, received: float) -> None:
         """An event about one shipment line, happening now, sent by this truck."""
@@ -236,9 +267,11 @@ class Truck:
                 n = len(remaining)
             leg = remaining[:n]
             times = np.array([start, *exits[:n]])
-            self._readings(leg, times, np.concatenate([[self.wear], path_wear[:n]]))
-            self.km += float(km[:n].sum())
+            self._readings(leg, times, np.concatenate([[self.wear], path_wear[:n]]), km[:n])
+            leg_km = float(km[:n].sum())
+            self.km += leg_km
             self.driving_hours += times[-1] - start
+            self.view.add_driving(times[-1] - start, leg_km)
             yield env.timeout(times[-1] - start)
             if not failed:
                 if wear_spec is not None:
@@ -266,10 +299,13 @@ class Truck:
             self._off.append((now, now + repair))
             yield env.timeout(repair)
             self.wear = 0.0
+            self.view.serviced(env.now)
             self.log.add(REPAIR, env.now, env.now, self._code, self._code, 0, repair)
             remaining = remaining[n:]
 
-    def _readings(self, leg: list[int], times: np.ndarray, wear: np.ndarray) -> None:
+    def _readings(
+        self, leg: list[int], times: np.ndarray, wear: np.ndarray, km: np.ndarray
+    ) -> None:
         """GPS and engine-health readings along a leg, computed, not simulated."""
         start, end = float(times[0]), float(times[-1])
         if self.gps is not None:
@@ -292,7 +328,8 @@ class Truck:
                 else true
             )
             received = self.health.received(at)
-            self.view.add_health(at, received, noisy)
+            odometer = self.km + np.interp(at, times, np.concatenate([[0.0], np.cumsum(km)]))
+            self.view.add_health(at, received, noisy, odometer)
             self.log.add_many(HEALTH, at, received, self._code, self._code, 0, noisy)
 
     # -- cold chain --------------------------------------------------------------------------

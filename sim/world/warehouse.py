@@ -110,10 +110,12 @@ class Warehouse:
         loading: Sampler,
         log: EventLog,
         tracking: Link | None,
+        service_bays: int = 1,
     ) -> None:
         self.env = env
         self.name = name
         self.docks = simpy.Resource(env, capacity=docks)
+        self.bays = simpy.Resource(env, capacity=service_bays)  # maintenance of its own trucks
         self.picking = picking
         self.loading = loading
         self.log = log

@@ -171,6 +171,26 @@ CASES: list[tuple[str, Callable[[dict[str, Any]], Any], list[str]]] = [
         edit(lambda d: d.update(variants={"a": {"supply": {"S1": "W9"}}})),
         ["variants.a.supply", "W9"],
     ),
+    (
+        "predictive maintenance without the sensor it needs",
+        edit(
+            lambda d: (
+                d["sensors"].pop("engine_health"),
+                d.update(maintenance={"kind": "predictive", "threshold": 0.7}),
+            )
+        ),
+        ["maintenance", "predictive maintenance needs sensors.engine_health"],
+    ),
+    (
+        "unknown maintenance policy",
+        edit(lambda d: d.update(maintenance={"kind": "predictve"})),
+        ["maintenance.kind", "did you mean 'predictive'"],
+    ),
+    (
+        "a policy parameter of the wrong type",
+        edit(lambda d: d.update(maintenance={"kind": "preventive", "every": 12})),
+        ["maintenance.every", "duration"],
+    ),
 ]
 
 
