@@ -16,11 +16,11 @@ from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_complet
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 
-from sim.kpi import CATALOGUE, compute_kpis
+from sim.kpi import BY_NAME, CATALOGUE, compute_kpis
 from sim.model import Model
 from sim.plan import resolve_plan
 from sim.results import (
@@ -158,6 +158,14 @@ class Experiment:
     @property
     def variants(self) -> list[str]:
         return self.scenario.variant_names
+
+    def paired(self, variant: str, against: str, kpi: str) -> pd.Series:
+        """The paired difference ``variant - against`` of one KPI over the replications, with
+        its 95% interval and verdict (any two variants, not only against the reference)."""
+        spec = BY_NAME[kpi]
+        kpis = self.kpis[self.kpis.variant.isin([variant, against])]
+        table = compare(kpis, against, [(kpi, spec.unit, spec.better)])
+        return cast(pd.Series, table.set_index("kpi").loc[kpi])
 
 
 def run_experiment(

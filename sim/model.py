@@ -12,10 +12,10 @@ import simpy
 
 from sim.distributions import Sampler
 from sim.iot.bus import Link
-from sim.iot.twin import Twin
+from sim.iot.twin import RoadView, Twin
 from sim.network import Traffic
 from sim.plan import Plan, resolve_plan
-from sim.policies import MAINTENANCE, REPLENISHMENT, VISIBILITY
+from sim.policies import MAINTENANCE, REPLENISHMENT, ROUTING, VISIBILITY
 from sim.records import EventLog, TimeSeries
 from sim.rng import Streams
 from sim.scenario import Scenario, hourly_rate_profile, match
@@ -23,7 +23,7 @@ from sim.world.demand import CustomerStream
 from sim.world.online import OnlineDemand
 from sim.world.stock import FLOW_FIELDS, StockPoint
 from sim.world.store import ReadSource, Shelf, ShrinkSource, call_at
-from sim.world.truck import TRUCK_FIELDS, Truck
+from sim.world.truck import TRUCK_FIELDS, Router, Truck
 from sim.world.warehouse import Warehouse, WarehouseStock
 
 # Sensor kinds that are physical devices (order tracking is software: priced per message only).
@@ -212,6 +212,9 @@ class Model:
         # Fleet.
         unloading = scenario.stores.unloading_time.build()
         self.maintenance = MAINTENANCE.parse(scenario.maintenance)
+        network = plan.network
+        twin.roads = RoadView(network.edge_free_h, network.edge_congestion, congestion.hourly)
+        self.router = Router(ROUTING.parse(scenario.routing), network, twin.roads)
         self.trucks: list[Truck] = []
         width = max(2, len(str(len(plan.trucks))))
         for number, (home, group_index) in enumerate(plan.trucks, start=1):
@@ -237,6 +240,7 @@ class Model:
                 Sampler(unloading, streams.generator(f"unloading/{name}")),
                 view,
                 self.maintenance,
+                self.router,
             )
             self.trucks.append(truck)
 

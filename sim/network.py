@@ -38,12 +38,14 @@ class Network:
     edge_dst: np.ndarray
     edge_km: np.ndarray
     edge_speed: np.ndarray
+    edge_congestion: np.ndarray  # share of the hourly congestion excess each road takes
     index: dict[str, int] = field(init=False)
     edge_index: dict[tuple[int, int], int] = field(init=False)
     edge_free_h: np.ndarray = field(init=False)
     _matrix: sparse.csr_matrix = field(init=False)
     _trees: dict[int, tuple[np.ndarray, np.ndarray]] = field(init=False, default_factory=dict)
     _paths: dict[tuple[int, int], list[int] | None] = field(init=False, default_factory=dict)
+    _toward: dict[tuple[object, int], np.ndarray] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         self.index = {node: i for i, node in enumerate(self.node_ids)}
@@ -92,6 +94,34 @@ class Network:
         self._paths[key] = edges
         return edges
 
+    def next_hops(self, target: int, key: object, weights: np.ndarray) -> np.ndarray:
+        """For every node, the next node on the fastest path to ``target`` under ``weights``
+        (hours per edge), -9999 where there is none. Memoised by ``key``, which must change
+        whenever the weights do."""
+        found = self._toward.get((key, target))
+        if found is None:
+            if len(self._toward) > 4096:
+                self._toward.clear()
+            n = len(self.node_ids)
+            # Dijkstra from the target over reversed roads: its predecessors are next hops
+            reverse = sparse.csr_matrix((weights, (self.edge_dst, self.edge_src)), shape=(n, n))
+            found = dijkstra(reverse, indices=target, return_predecessors=True)[1]
+            self._toward[(key, target)] = found
+        return found
+
+    def route(self, source: int, target: int, key: object, weights: np.ndarray) -> list[int]:
+        """Edge ids of the fastest path under ``weights``; empty when none exists."""
+        hops = self.next_hops(target, key, weights)
+        edges: list[int] = []
+        node = source
+        while node != target:
+            nxt = int(hops[node])
+            if nxt < 0:
+                return []
+            edges.append(self.edge_index[(node, nxt)])
+            node = nxt
+        return edges
+
     def edge_name(self, edge: int) -> str:
         return f"{self.node_ids[self.edge_src[edge]]}-{self.node_ids[self.edge_dst[edge]]}"
 
@@ -109,6 +139,9 @@ def _from_graph(graph: nx.DiGraph) -> Network:
         edge_dst=np.array([index[v] for _, v, _ in edges], dtype=np.int64),
         edge_km=np.array([data["km"] for _, _, data in edges], dtype=float),
         edge_speed=np.array([data["speed_kmh"] for _, _, data in edges], dtype=float),
+        edge_congestion=np.array(
+            [data.get("congestion", 1.0) for _, _, data in edges], dtype=float
+        ),
     )
 
 
@@ -140,11 +173,25 @@ def generate_graph(spec: GeneratedNetwork) -> nx.DiGraph:
     ordered = sorted(pairs)
     detour = spec.detour.build().sample(rng, len(ordered))
     speed = spec.speed_kmh.build().sample(rng, len(ordered))
-    for (u, v), factor, kmh in zip(ordered, detour, speed, strict=True):
+    congestion = _sample_congestion(spec, len(ordered))
+    for (u, v), factor, kmh, jam in zip(ordered, detour, speed, congestion, strict=True):
         km = float(np.hypot(*(points[u] - points[v])) * max(1.0, factor))
         for a, b in ((u, v), (v, u)):
-            graph.add_edge(nodes[a], nodes[b], km=max(km, 0.1), speed_kmh=float(max(kmh, 5.0)))
+            graph.add_edge(
+                nodes[a],
+                nodes[b],
+                km=max(km, 0.1),
+                speed_kmh=float(max(kmh, 5.0)),
+                congestion=float(max(jam, 0.0)),
+            )
     return graph
+
+
+def _sample_congestion(spec: GeneratedNetwork, count: int) -> np.ndarray:
+    # its own stream, so that networks generated before roads had a congestion share keep
+    # their layout, km and speeds
+    rng = np.random.default_rng(np.random.SeedSequence([spec.seed, 0x6A616D]))
+    return spec.congestion.build().sample(rng, count)
 
 
 def explicit_graph(spec: NetworkSpec) -> nx.DiGraph:
@@ -153,9 +200,10 @@ def explicit_graph(spec: NetworkSpec) -> nx.DiGraph:
     for node in spec.nodes or []:
         graph.add_node(node.id, kind=node.kind, x=node.x, y=node.y)
     for road in spec.roads or []:
-        graph.add_edge(road.source, road.target, km=road.km, speed_kmh=road.speed_kmh)
+        data = {"km": road.km, "speed_kmh": road.speed_kmh, "congestion": road.congestion}
+        graph.add_edge(road.source, road.target, **data)
         if road.two_way:
-            graph.add_edge(road.target, road.source, km=road.km, speed_kmh=road.speed_kmh)
+            graph.add_edge(road.target, road.source, **data)
     return graph
 
 
@@ -195,6 +243,7 @@ class Traffic:
         self.horizon = horizon
         self._incidents: dict[int, Incident] = {}
         self._free_h: list[float] = network.edge_free_h.tolist()
+        self._jam: list[float] = network.edge_congestion.tolist()
 
     def incidents_on(self, edge: int) -> Incident:
         found = self._incidents.get(edge)
@@ -223,11 +272,26 @@ class Traffic:
         self._incidents[edge] = found
         return found
 
+    def congestion_factor(self, edge: int, t: float) -> float:
+        """Expected travel time over free-flow time on ``edge`` at time ``t``, no incident."""
+        return 1.0 + self._jam[edge] * (self.hourly[int(t) % 24] - 1.0)
+
+    def closed_until(self, edge: int, t: float) -> float | None:
+        """When the closure ``edge`` is under at ``t`` ends; None when it is open."""
+        if self.incident_spec is None:
+            return None
+        incident = self.incidents_on(edge)
+        k = bisect_right(incident.starts, t) - 1
+        if k >= 0 and incident.ends[k] > t and incident.closed[k]:
+            return incident.ends[k]
+        return None
+
     def traverse(self, edges: list[int], start: float, noise: Sampler) -> list[float]:
         """The time the vehicle leaves each edge when it enters the first at ``start``."""
         exits: list[float] = []
         t = start
         free = self._free_h
+        jam = self._jam
         hourly = self.hourly
         slowdown = self.incident_spec.slowdown if self.incident_spec else 1.0
         with_incidents = self.incident_spec is not None
@@ -241,6 +305,6 @@ class Traffic:
                         t = incident.ends[k]  # wait at the closure until the road reopens
                     else:
                         factor = slowdown
-            t += free[edge] * hourly[int(t) % 24] * noise() * factor
+            t += free[edge] * (1.0 + jam[edge] * (hourly[int(t) % 24] - 1.0)) * noise() * factor
             exits.append(t)
         return exits

@@ -295,6 +295,11 @@ class RoadSpec(Strict):
     km: PositiveFloat
     speed_kmh: PositiveFloat
     two_way: bool = True
+    congestion: NonNegativeFloat = Field(
+        1.0,
+        description="how much of the hourly congestion profile applies here: 0 none (a rural "
+        "road), 1 all of it, 2 twice its excess over free flow (a city artery)",
+    )
 
 
 class GeneratedNetwork(Strict):
@@ -312,6 +317,10 @@ class GeneratedNetwork(Strict):
     )
     speed_kmh: RealDist = Field(
         default_factory=lambda: _as_spec({"kind": "uniform", "low": 60.0, "high": 100.0})
+    )
+    congestion: RealDist = Field(
+        default_factory=lambda: _as_spec({"kind": "constant", "value": 1.0}),
+        description="per road: how much of the hourly congestion profile applies",
     )
 
 

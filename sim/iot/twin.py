@@ -128,10 +128,65 @@ class TruckView:
         return float(carried[latest].mean())
 
 
+class RoadView:
+    """What the twin knows of the roads: the published map and congestion profile, and the
+    travel times the fleet's GPS reported, each known from its arrival over the bus.
+
+    A report is (edge, time the truck left it, observed hours / expected hours): how much
+    slower than the profile said the road was, so that a report from before a rush hour still
+    means something during it. A truck held at a closed road reports at once (its GPS shows it
+    stopped) with ``BLOCKED``.
+    """
+
+    BLOCKED = 1e6
+    KEEP = 4  # reports kept per road: the latest is the one that counts
+
+    def __init__(self, free_hours: np.ndarray, congestion: np.ndarray, hourly: list[float]):
+        self.free_hours = free_hours
+        self.congestion = congestion
+        self.hourly = list(hourly)
+        self._reports: dict[int, list[tuple[float, float, float]]] = {}
+        self.reports = 0
+
+    def historical(self, hour: int) -> np.ndarray:
+        """Expected hours per road at an hour of the day, from the published profile."""
+        return self.free_hours * (1.0 + self.congestion * (self.hourly[hour % 24] - 1.0))
+
+    def expected_hours(self, edge: int, t: float) -> float:
+        return float(
+            self.free_hours[edge] * (1.0 + self.congestion[edge] * (self.hourly[int(t) % 24] - 1))
+        )
+
+    def report(self, edge: int, t_event: float, t_received: float, factor: float) -> None:
+        """``factor``: observed over expected hours (``BLOCKED`` for a closure)."""
+        if math.isnan(t_received):
+            return  # lost on the bus
+        kept = self._reports.setdefault(edge, [])
+        kept.append((t_received, t_event, factor))
+        if len(kept) > self.KEEP:
+            del kept[0]
+        self.reports += 1
+
+    def observed(self, now: float, memory: float) -> dict[int, float]:
+        """Per road, the latest factor (observed over expected hours) received by ``now`` about
+        a passage within ``memory``."""
+        seen: dict[int, float] = {}
+        since = now - memory
+        for edge, kept in self._reports.items():
+            best = None
+            for t_received, t_event, factor in kept:
+                if t_received <= now and t_event >= since and (best is None or t_event > best[0]):
+                    best = (t_event, factor)
+            if best is not None:
+                seen[edge] = best[1]
+        return seen
+
+
 @dataclass
 class Twin:
     records: dict[tuple[str, str], StockRecord] = field(default_factory=dict)
     trucks: dict[str, TruckView] = field(default_factory=dict)
+    roads: RoadView | None = None
 
     def truck(self, name: str) -> TruckView:
         view = self.trucks.get(name)

@@ -20,8 +20,10 @@ from sim.iot.twin import TruckView
 from sim.records import KIND, EventLog
 
 if TYPE_CHECKING:
+    from sim.iot.twin import RoadView
     from sim.network import Network, Traffic
     from sim.policies.maintenance import MaintenancePolicy
+    from sim.policies.routing import RoutingPolicy
     from sim.scenario import Product, Sensors, TruckGroup
     from sim.world.warehouse import Line, Warehouse
 
@@ -77,6 +79,22 @@ class Channel:
         return self.link.arrivals(times)
 
 
+class Router:
+    """Paths as the routing policy believes the roads are, from the twin's ``RoadView``."""
+
+    def __init__(self, policy: RoutingPolicy, network: Network, roads: RoadView) -> None:
+        self.policy = policy
+        self.network = network
+        self.roads = roads
+        self.replans = policy.replans
+        # GPS travel-time reports are only worth making when a policy reads them
+        self.collects_reports = policy.replans
+
+    def path(self, source: int, target: int, now: float, departed: float) -> list[int]:
+        key, hours = self.policy.road_hours(self.roads, now, departed)
+        return self.network.route(source, target, key, hours)
+
+
 class Truck:
     def __init__(
         self,
@@ -93,6 +111,7 @@ class Truck:
         unloading: Sampler,
         view: TruckView | None = None,
         maintenance: MaintenancePolicy | None = None,
+        router: Router | None = None,
     ) -> None:
         self.env = env
         self.name = name
@@ -105,6 +124,8 @@ class Truck:
         self.unloading = unloading
         self.refrigerated = group.refrigerated
         self.view = view if view is not None else TruckView()  # what the twin hears of it
+        self.router = router
+        self._home_node = network.index[home.name]
         self.noise = Sampler(traffic.noise, streams.generator(f"travel/{name}"))
         self.wear = 0.0
         self._wear_rng = streams.generator(f"wear/{name}")
@@ -181,17 +202,14 @@ class Truck:
             with home.docks.request() as door:
                 yield door
                 yield env.timeout(home.loading())
-            store = trip[0].dest.location
+            store = self.network.index[trip[0].dest.location]
             self._scan(trip, home._code)
             if self.tracking is not None:
                 for line in trip:
                     self._log_line(SHIPPED, line, self.tracking.arrival(env.now))
-            out = self.network.path(home.name, store)
-            back = self.network.path(store, home.name)
-            assert out is not None and back is not None  # checked when the scenario loaded
             depart = env.now
             self._off = []
-            yield from self.drive(out)
+            yield from self.go(self._home_node, store)
             yield env.timeout(self.unloading())
             spoiled = self._cold_chain(trip, depart, env.now)
             self._scan(trip, trip[0].dest._entity)
@@ -207,7 +225,7 @@ class Truck:
                         self._log_line(DELIVERED, line, self.tracking.arrival(env.now))
                     line.dest.receive(line.lots, line.ordered_at)
             self._off = []
-            yield from self.drive(back)
+            yield from self.go(store, self._home_node)
             self.trips += 1
             self.hours += env.now - start
 
@@ -246,6 +264,31 @@ class Truck:
 
     # -- driving -----------------------------------------------------------------------------
 
+    def go(self, source: int, target: int) -> Generator[simpy.Event, Any, None]:
+        """Drive from node ``source`` to ``target`` the way the routing policy chooses."""
+        router = self.router
+        if router is None:
+            path = self.network.path(self.network.node_ids[source], self.network.node_ids[target])
+            assert path is not None  # checked when the scenario loaded
+            yield from self.drive(path)
+            return
+        departed = self.env.now
+        if not router.replans:
+            yield from self.drive(router.path(source, target, departed, departed))
+            return
+        node = source
+        while node != target:
+            now = self.env.now
+            edge = router.path(node, target, now, departed)[0]
+            if self.gps is not None and self.traffic.closed_until(edge, now) is not None:
+                # held at a closure: the GPS shows the truck stopped, the twin learns of it
+                arrival = float(self.gps.received(np.array([now]))[0])
+                router.roads.report(edge, now, arrival, router.roads.BLOCKED)
+                if arrival <= now:
+                    edge = router.path(node, target, now, departed)[0]
+            yield from self.drive([edge])
+            node = int(self.network.edge_dst[edge])
+
     def drive(self, edges: list[int]) -> Generator[simpy.Event, Any, None]:
         env = self.env
         network = self.network
@@ -267,6 +310,8 @@ class Truck:
                 n = len(remaining)
             leg = remaining[:n]
             times = np.array([start, *exits[:n]])
+            if self.gps is not None and self.router is not None and self.router.collects_reports:
+                self._report_roads(leg, times)
             self._readings(leg, times, np.concatenate([[self.wear], path_wear[:n]]), km[:n])
             leg_km = float(km[:n].sum())
             self.km += leg_km
@@ -302,6 +347,17 @@ class Truck:
             self.view.serviced(env.now)
             self.log.add(REPAIR, env.now, env.now, self._code, self._code, 0, repair)
             remaining = remaining[n:]
+
+    def _report_roads(self, leg: list[int], times: np.ndarray) -> None:
+        """Each road's observed time over the time the profile expected, to the twin when the
+        GPS fix at the road's end arrives."""
+        assert self.gps is not None and self.router is not None
+        roads = self.router.roads
+        exits = times[1:]
+        arrivals = self.gps.received(exits)
+        for edge, t_in, t_out, arrival in zip(leg, times[:-1], exits, arrivals, strict=True):
+            factor = (t_out - t_in) / roads.expected_hours(edge, t_in)
+            roads.report(edge, float(t_out), float(arrival), float(factor))
 
     def _readings(
         self, leg: list[int], times: np.ndarray, wear: np.ndarray, km: np.ndarray

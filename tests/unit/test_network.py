@@ -88,3 +88,48 @@ def test_a_closed_road_holds_traffic_until_it_reopens(tiny: dict[str, Any]) -> N
     again = Traffic(net, [1.0] * 24, noise, spec, Streams(1, 0), 2000.0)
     again.incidents_on(0)
     assert again.incidents_on(edge).starts == incident.starts
+
+
+def test_route_under_any_weights_matches_networkx() -> None:
+    net = build_network(generated())
+    rng = np.random.default_rng(1)
+    for trial in range(5):
+        weights = net.edge_free_h * rng.uniform(0.5, 3.0, len(net.edge_km))
+        graph = nx.DiGraph()
+        for e, (u, v) in enumerate(zip(net.edge_src, net.edge_dst, strict=True)):
+            graph.add_edge(int(u), int(v), w=float(weights[e]))
+        for source, target in rng.integers(0, len(net.node_ids), (10, 2)):
+            if source == target:
+                continue
+            edges = net.route(int(source), int(target), ("trial", trial), weights)
+            best = nx.shortest_path_length(graph, int(source), int(target), weight="w")
+            assert weights[edges].sum() == pytest.approx(best)
+            nodes = [int(net.edge_src[edges[0]]), *(int(net.edge_dst[e]) for e in edges)]
+            assert nodes[0] == source and nodes[-1] == target
+
+
+def test_historical_routing_leaves_the_motorway_at_the_peak_only() -> None:
+    from pathlib import Path
+
+    from sim.iot.twin import RoadView
+    from sim.policies import ROUTING
+    from sim.scenario import load_scenario
+
+    scenario = load_scenario(Path(__file__).parents[2] / "scenarios" / "routing.yaml")
+    net = build_network(scenario.network)
+    roads = RoadView(net.edge_free_h, net.edge_congestion, scenario.network.congestion.hourly)
+    w1, h = net.index["W1"], net.index["H"]
+
+    def via(kind: str, hour: float) -> list[str]:
+        policy = ROUTING.parse({"kind": kind})
+        key, hours = policy.road_hours(roads, hour, hour)
+        return [net.node_ids[net.edge_dst[e]] for e in net.route(w1, h, key, hours)]
+
+    # motorway 60 km at 100 km/h: 36 min free, 36 x 2.2 = 79 min at 17:00; rural 74 km at 80
+    assert via("static", 17.5) == ["M1", "M2", "H"]
+    assert via("historical", 3.5) == ["M1", "M2", "H"]
+    assert via("historical", 17.5) == ["R1", "R2", "H"]
+    # at 06:00 the profile says 1.3: x1.6 with the motorway's share of 2, 57.6 min, against
+    # 55.5 min on the rural road; at 05:00 it says 1.05: 39.6 min
+    assert via("historical", 6.5) == ["R1", "R2", "H"]
+    assert via("historical", 5.5) == ["M1", "M2", "H"]
