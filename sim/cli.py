@@ -81,7 +81,7 @@ def kpi_table(summary: pd.DataFrame) -> str:
 
 def _plus_minus(mean: float, half: float, signed: bool = False) -> str:
     """``mean ±half``, both to the precision the interval supports (two digits of the half)."""
-    if math.isnan(half) or half <= 0 or math.isnan(mean):
+    if math.isnan(mean) or math.isnan(half) or half <= 1e-9 * max(1.0, abs(mean)):
         text = _format(mean)
         if signed and not math.isnan(mean) and mean > 0:
             text = "+" + text
@@ -166,10 +166,46 @@ def run(
     print_experiment(experiment)
 
 
+def sweep_tables(experiment: Experiment) -> str:
+    """Per KPI the sweep shows: a row per point, mean ± half-width per variant, and the
+    difference from the reference where its interval excludes zero."""
+    sweep = experiment.sweep
+    spec = experiment.scenario.sweep
+    assert sweep is not None and spec is not None
+    params = list(spec.parameters)
+    variants = experiment.variants
+    blocks = []
+    for kpi in spec.show:
+        rows: list[tuple[str, ...]] = []
+        table = sweep[sweep.kpi == kpi]
+        unit = str(table.unit.iloc[0])
+        for _, point in table.groupby("point", sort=True):
+            first = point.iloc[0]
+            cells = [str(first[p]) for p in params]
+            for v in variants:
+                row = point[point.variant == v].iloc[0]
+                half = (float(row.ci_high) - float(row.ci_low)) / 2
+                cell = _plus_minus(float(row["mean"]), half)
+                if v != experiment.reference and bool(row.significant):
+                    cell += f" ({_plus_minus(float(row.difference), math.nan, signed=True)})"
+                cells.append(cell)
+            rows.append(tuple(cells))
+        header = (*params, *(f"{v} (ref)" if v == experiment.reference else v for v in variants))
+        title = f"{kpi} ({unit}): mean ± half-width of the 95% interval"
+        title += f"; (difference from {experiment.reference}) where significant"
+        blocks.append(
+            title + "\n" + render_table(header, rows, ">" * len(params) + ">" * len(variants))
+        )
+    return "\n\n".join(blocks)
+
+
 def print_experiment(experiment: Experiment) -> None:
     spec = experiment.scenario.run
     variants = experiment.variants
     what = f"{len(variants)} variants x " if len(variants) > 1 else ""
+    points = experiment.manifest.get("sweep_points", 1)
+    if points > 1:
+        what = f"{points} sweep points x {what}"
     click.echo("")
     click.echo(
         f"{experiment.scenario.name}: {what}{spec.replications} replications of"
@@ -178,7 +214,9 @@ def print_experiment(experiment: Experiment) -> None:
         f" {experiment.manifest['wall_seconds']:.1f} s"
     )
     click.echo("")
-    if len(variants) == 1:
+    if experiment.sweep is not None:
+        click.echo(sweep_tables(experiment))
+    elif len(variants) == 1:
         click.echo(kpi_table(experiment.summary))
     else:
         click.echo("Mean ± half-width of the 95% interval, by variant")

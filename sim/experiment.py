@@ -42,6 +42,7 @@ class ReplicationSummary:
 
     variant: str
     replication: int
+    point: int
     kpis: dict[str, float]
     messages: dict[str, int]
     sim_events: int
@@ -62,6 +63,7 @@ def run_replication(
     record: bool,
     variant: str = BASE_VARIANT,
     variant_index: int = 0,
+    point: int = 0,
 ) -> ReplicationSummary:
     """Run one replication of one variant; write its event and time-series parts to ``folder``."""
     scenario = load_scenario_data(scenario_data, "<resolved scenario>")
@@ -81,6 +83,7 @@ def run_replication(
     return ReplicationSummary(
         variant=variant,
         replication=replication,
+        point=point,
         kpis=compute_kpis(result, scenario),
         messages=result.messages,
         sim_events=result.sim_events,
@@ -121,20 +124,18 @@ def run_replications(
     workers: int,
     record: bool = True,
 ) -> Iterator[ReplicationSummary]:
-    """Every replication of every variant, yielded as each finishes (order of completion)."""
-    variants = scenario.expand()
-    for variant in variants.values():
-        resolve_plan(variant)  # fail here, not in a worker, if a variant cannot be built
-    tasks = [
-        (name, index, variant.model_dump(mode="json", by_alias=True))
-        for index, (name, variant) in enumerate(variants.items())
-    ]
+    """Every replication of every variant (at every sweep point), yielded as each finishes."""
+    tasks = []
+    for point, (_, at_point) in enumerate(scenario.sweep_points()):
+        for index, (name, variant) in enumerate(at_point.expand().items()):
+            resolve_plan(variant)  # fail here, not in a worker, if a variant cannot be built
+            tasks.append((point, name, index, variant.model_dump(mode="json", by_alias=True)))
     where = str(folder) if folder else None
     with make_executor(workers) as executor:
         futures = [
-            executor.submit(run_replication, data, r, where, record, name, index)
+            executor.submit(run_replication, data, r, where, record, name, index, point)
             for r in range(replications)
-            for name, index, data in tasks
+            for point, name, index, data in tasks
         ]
         for future in as_completed(futures):
             yield future.result()
@@ -145,11 +146,12 @@ class Experiment:
     """A finished run: every variant's KPIs, the statistics and the run folder."""
 
     scenario: Scenario
-    kpis: pd.DataFrame  # one row per (variant, replication)
+    kpis: pd.DataFrame  # one row per (variant, replication) [and sweep point]
     summary: pd.DataFrame  # per variant and KPI: mean, sd, 95% interval
     comparison: pd.DataFrame  # per variant and KPI: paired difference against the reference
     folder: Path | None
     manifest: dict[str, Any]
+    sweep: pd.DataFrame | None = None  # per point, variant and KPI: mean, interval, difference
 
     @property
     def reference(self) -> str:
@@ -157,14 +159,14 @@ class Experiment:
 
     @property
     def variants(self) -> list[str]:
-        return self.scenario.variant_names
+        return list(self.kpis.variant.unique())
 
     def paired(self, variant: str, against: str, kpi: str) -> pd.Series:
         """The paired difference ``variant - against`` of one KPI over the replications, with
         its 95% interval and verdict (any two variants, not only against the reference)."""
-        spec = BY_NAME[kpi]
         kpis = self.kpis[self.kpis.variant.isin([variant, against])]
-        table = compare(kpis, against, [(kpi, spec.unit, spec.better)])
+        spec = BY_NAME.get(kpi)  # None for net_benefit and iot_roi, which compare adds itself
+        table = compare(kpis, against, [(kpi, spec.unit, spec.better)] if spec else [])
         return cast(pd.Series, table.set_index("kpi").loc[kpi])
 
 
@@ -183,14 +185,16 @@ def run_experiment(
     from tqdm import tqdm
 
     reps = scenario.run.replications
-    names = scenario.variant_names
-    tasks = reps * len(names)
+    points = scenario.sweep_points()
+    names = points[0][1].variant_names
+    tasks = reps * len(names) * len(points)
     workers = workers or default_workers(tasks)
     started = time.perf_counter()
     partial = final = None
     if out_root is not None:
         partial, final = new_run_folder(out_root, scenario.name, scenario.run.seed)
-    record = record and partial is not None
+    # a sweep writes tables only: run one point as a scenario of its own for its event log
+    record = record and partial is not None and scenario.sweep is None
     try:
         if partial is not None:
             data = scenario.model_dump(mode="json", by_alias=True)
@@ -203,20 +207,45 @@ def run_experiment(
                 summaries.append(summary)
                 bar.update(1)
         order = {name: i for i, name in enumerate(names)}
-        summaries.sort(key=lambda s: (order[s.variant], s.replication))
+        summaries.sort(key=lambda s: (s.point, order[s.variant], s.replication))
         kpis = pd.DataFrame(
-            [{"variant": s.variant, "replication": s.replication, **s.kpis} for s in summaries]
+            [
+                {"point": s.point, "variant": s.variant, "replication": s.replication, **s.kpis}
+                for s in summaries
+            ]
         )
-        summary_table = summarise(kpis, [(k.name, k.unit) for k in CATALOGUE])
-        comparison = compare(
-            kpis, scenario.reference_name, [(k.name, k.unit, k.better) for k in CATALOGUE]
-        )
-        manifest = _manifest(scenario, summaries, workers, started)
+        reference = scenario.reference_name
+        catalogue = [(k.name, k.unit, k.better) for k in CATALOGUE]
+        at_point = [group.drop(columns="point") for _, group in kpis.groupby("point", sort=True)]
+        summaries_by_point = [summarise(g, [(n, u) for n, u, _ in catalogue]) for g in at_point]
+        comparisons_by_point = [compare(g, reference, catalogue) for g in at_point]
+        sweep_table = None
+        if scenario.sweep is None:
+            kpis = kpis.drop(columns="point")
+            summary_table, comparison = summaries_by_point[0], comparisons_by_point[0]
+        else:
+            values = pd.DataFrame([v for v, _ in points]).rename_axis("point").reset_index()
+            kpis = values.merge(kpis, on="point")
+            summary_table = pd.concat(
+                [t.assign(point=i) for i, t in enumerate(summaries_by_point)], ignore_index=True
+            )
+            comparison = pd.concat(
+                [t.assign(point=i) for i, t in enumerate(comparisons_by_point)],
+                ignore_index=True,
+            )
+            sweep_table = _sweep_table(values, summary_table, comparison)
+            summary_table = values.merge(summary_table, on="point")
+            comparison = values.merge(comparison, on="point")
+        manifest = _manifest(scenario, names, summaries, workers, started, len(points))
         if partial is not None and final is not None:
             write_csv(partial / "kpis.csv", kpis)
             write_csv(partial / "summary.csv", summary_table)
             write_csv(partial / "comparison.csv", comparison)
-            flows = pd.concat([s.flows for s in summaries], ignore_index=True)
+            if sweep_table is not None:
+                write_csv(partial / "sweep.csv", sweep_table)
+            flows = pd.concat([s.flows.assign(point=s.point) for s in summaries], ignore_index=True)
+            if scenario.sweep is None:
+                flows = flows.drop(columns="point")
             write_csv(partial / "flows.csv", flows)
             if record:
                 manifest["event_log_rows"] = merge_parquet(
@@ -232,11 +261,35 @@ def run_experiment(
         if partial is not None:
             discard(partial)
         raise
-    return Experiment(scenario, kpis, summary_table, comparison, final, manifest)
+    return Experiment(scenario, kpis, summary_table, comparison, final, manifest, sweep=sweep_table)
+
+
+def _sweep_table(
+    values: pd.DataFrame, summary: pd.DataFrame, comparison: pd.DataFrame
+) -> pd.DataFrame:
+    """One tidy row per point, variant and KPI: the parameter values, the mean and interval,
+    and the paired difference from the reference at the same point."""
+    difference = comparison[
+        ["point", "variant", "kpi", "difference", "ci_low", "ci_high", "significant", "verdict"]
+    ].rename(
+        columns={
+            "ci_low": "difference_ci_low",
+            "ci_high": "difference_ci_high",
+        }
+    )
+    table = summary[["point", "variant", "kpi", "unit", "mean", "ci_low", "ci_high", "n"]].merge(
+        difference, on=["point", "variant", "kpi"], how="left"
+    )
+    return values.merge(table, on="point")
 
 
 def _manifest(
-    scenario: Scenario, summaries: list[ReplicationSummary], workers: int, started: float
+    scenario: Scenario,
+    names: list[str],
+    summaries: list[ReplicationSummary],
+    workers: int,
+    started: float,
+    points: int = 1,
 ) -> dict[str, Any]:
     messages: dict[str, dict[str, int]] = {}
     for s in summaries:
@@ -247,8 +300,9 @@ def _manifest(
         "scenario": scenario.name,
         "seed": scenario.run.seed,
         "replications": scenario.run.replications,
-        "variants": scenario.variant_names,
+        "variants": names,
         "reference": scenario.reference_name,
+        "sweep_points": points,
         "workers": workers,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "wall_seconds": round(time.perf_counter() - started, 3),
@@ -258,7 +312,7 @@ def _manifest(
         "events_after_warmup": messages,
         "replication_wall_seconds": {
             name: [round(s.wall_seconds, 3) for s in summaries if s.variant == name]
-            for name in scenario.variant_names
+            for name in names
         },
     }
 

@@ -220,6 +220,13 @@ CATALOGUE: tuple[Kpi, ...] = (
         "lower",
     ),
     Kpi(
+        "shrinkage",
+        "units",
+        "store units lost to theft, damage and misplacement (no transaction records them)",
+        lambda r, s: _stores(r).shrunk.sum(),
+        "lower",
+    ),
+    Kpi(
         "order_lead_time",
         "h",
         "store replenishment: hours from order to delivery, weighted by units received",
@@ -342,6 +349,15 @@ CATALOGUE: tuple[Kpi, ...] = (
         "money",
         "repair and towing cost of breakdowns plus the cost of planned services",
         maintenance_cost,
+        "lower",
+    ),
+    Kpi(
+        "downtime_maintenance_cost",
+        "money",
+        "maintenance cost + breakdown downtime x costs.downtime_per_hour",
+        lambda r, s: (
+            maintenance_cost(r, s) + r.trucks.downtime_hours.sum() * s.costs.downtime_per_hour
+        ),
         "lower",
     ),
     Kpi(

@@ -10,6 +10,7 @@ are written as strings (``15min``, ``2h``, ``3d``) and held as hours. This modul
 import copy
 import difflib
 import fnmatch
+import itertools
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -616,7 +617,29 @@ class Recording(Strict):
 
 NAME_PATTERN = r"^[A-Za-z0-9_.-]+$"
 BASE_VARIANT = "base"
-FIXED_ACROSS_VARIANTS = {"name", "run", "variants", "reference"}
+FIXED_ACROSS_VARIANTS = {"name", "run", "variants", "reference", "sweep"}
+
+
+class Sweep(Strict):
+    """A grid of parameter values: every combination is run with every (chosen) variant."""
+
+    parameters: Annotated[
+        dict[str, Annotated[list[Any], Field(min_length=1)]], Field(min_length=1)
+    ] = Field(description="key path (fleet[0].count, sensors.shelf.read_rate) -> values")
+    variants: list[str] | None = Field(
+        None, description="the variants to run at each point (the reference is always run)"
+    )
+    show: list[str] = Field(
+        default_factory=lambda: ["total_cost"], description="KPIs printed by sim run"
+    )
+
+    def points(self) -> list[dict[str, Any]]:
+        """Every combination of the values, the first parameter varying slowest."""
+        keys = list(self.parameters)
+        return [
+            dict(zip(keys, values, strict=True))
+            for values in itertools.product(*self.parameters.values())
+        ]
 
 
 class Scenario(Strict):
@@ -652,6 +675,7 @@ class Scenario(Strict):
     reference: str | None = Field(
         None, description="the variant the others are compared with (the first by default)"
     )
+    sweep: Sweep | None = None
 
     def product(self, sku: str) -> Product:
         return next(p for p in self.products if p.sku == sku)
@@ -676,7 +700,9 @@ class Scenario(Strict):
             return self
         if name not in self.variants:
             raise KeyError(name)
-        data = self.model_dump(mode="json", by_alias=True, exclude={"variants", "reference"})
+        data = self.model_dump(
+            mode="json", by_alias=True, exclude={"variants", "reference", "sweep"}
+        )
         prefix: list[str | int] = ["variants", name]
         merged = apply_overrides(data, self.variants[name], source, prefix)
         return load_scenario_data(merged, source, prefix)
@@ -684,6 +710,31 @@ class Scenario(Strict):
     def expand(self, source: str = "<scenario>") -> dict[str, "Scenario"]:
         """Every variant's scenario by name, the reference first."""
         return {name: self.variant(name, source) for name in self.variant_names}
+
+    def sweep_points(self, source: str = "<scenario>") -> list[tuple[dict[str, Any], "Scenario"]]:
+        """(parameter values, scenario) per point of the sweep; one point, the scenario itself
+        without the sweep, when there is none. At each point the variants are restricted to
+        those the sweep names (and the reference)."""
+        if self.sweep is None:
+            return [({}, self)]
+        base = self.model_dump(mode="json", by_alias=True, exclude={"sweep"})
+        chosen = self.sweep.variants
+        if chosen is not None and self.variants:
+            keep = [self.reference_name, *(v for v in chosen if v != self.reference_name)]
+            base["variants"] = {name: self.variants[name] for name in keep}
+        points = []
+        for index, values in enumerate(self.sweep.points()):
+            prefix: list[str | int] = ["sweep", "parameters"]
+            data = apply_overrides(base, values, source, prefix)
+            try:
+                scenario = load_scenario_data(data, source)
+            except ScenarioError as exc:
+                where = ", ".join(f"{k}={v!r}" for k, v in values.items())
+                raise ScenarioError(
+                    source, [(f"sweep (point {index}: {where}) {p}", m) for p, m in exc.problems]
+                ) from None
+            points.append((values, scenario))
+        return points
 
     def with_overrides(
         self, overrides: Mapping[str, Any], source: str = "<overrides>"
@@ -777,6 +828,29 @@ def apply_overrides(
                 [(format_path([*prefix, key]), f"no such place in the scenario: {exc.args[0]}")],
             ) from None
     return merged
+
+
+def _sweep_problems(scenario: Scenario) -> list[tuple[str, str]]:
+    sweep = scenario.sweep
+    if sweep is None:
+        return []
+    problems = []
+    for key in sweep.parameters:
+        top = key.split(".")[0].split("[")[0]
+        if top in FIXED_ACROSS_VARIANTS:
+            problems.append((f"sweep.parameters.{key}", "a sweep cannot change this"))
+    for i, name in enumerate(sweep.variants or []):
+        if name not in scenario.variants:
+            known = ", ".join(scenario.variants) or "none are defined"
+            problems.append((f"sweep.variants[{i}]", f"{name!r} is not a variant ({known})"))
+    from sim.kpi import BY_NAME
+
+    for i, kpi in enumerate(sweep.show):
+        if kpi not in BY_NAME:
+            close = difflib.get_close_matches(kpi, list(BY_NAME), n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            problems.append((f"sweep.show[{i}]", f"unknown KPI {kpi!r}{hint}"))
+    return problems
 
 
 def _variant_problems(scenario: Scenario) -> list[tuple[str, str]]:
@@ -960,6 +1034,11 @@ def load_scenario_data(
             problems += exc.problems
     if problems:
         raise ScenarioError(source, problems)
+    problems = _sweep_problems(scenario)
+    if problems:
+        raise ScenarioError(source, problems)
+    if scenario.sweep is not None:
+        scenario.sweep_points(source)  # every point must be a valid scenario too
     return scenario
 
 

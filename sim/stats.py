@@ -29,8 +29,8 @@ COMPARISON_ONLY = (
         "iot_roi",
         "%",
         "higher",
-        "net benefit / (variant IoT cost - reference IoT cost) x 100; undefined when the variant "
-        "spends no more on IoT than the reference",
+        "net benefit / (variant IoT cost - reference IoT cost) x 100; undefined unless the "
+        "variant spends at least 1% more on IoT than the reference",
     ),
 )
 
@@ -142,8 +142,11 @@ def compare(
         if "total_cost" in this and "iot_cost" in this:
             net = (ref["total_cost"] - this["total_cost"]).to_numpy(dtype=float)
             extra = (this["iot_cost"] - ref["iot_cost"]).to_numpy(dtype=float)
+            # a few more messages are not an investment: the ratio would only measure noise
+            material = extra > 0.01 * np.maximum(ref["iot_cost"].to_numpy(dtype=float), 0)
+            material &= extra > 0
             with np.errstate(divide="ignore", invalid="ignore"):
-                roi = np.where(extra > 0, 100 * net / extra, math.nan)
+                roi = np.where(material, 100 * net / extra, math.nan)
             for (name, unit, better, _), values in zip(COMPARISON_ONLY, (net, roi), strict=True):
                 rows.append(_paired(str(variant), reference, name, unit, better, values))
     return pd.DataFrame(rows)

@@ -124,6 +124,7 @@ class Warehouse:
         self.cold: dict[str, bool] = {}
         self.weight: dict[str, float] = {}
         self.ready: list[Line] = []
+        self._pick_lists: dict[str, tuple[float, list[Line]]] = {}
         self._work = env.event()
         self._code = log.code(name)
 
@@ -182,23 +183,33 @@ class Warehouse:
         stock.record.on_hand -= qty
         stock.record.tx -= qty
         line = Line(dest, qty, lots, ordered_at, self.cold[stock.sku], self.weight[stock.sku])
-        call_at(self.env, self.env.now + self.picking(), lambda: self._line_ready(line))
+        now = self.env.now
+        # Lines allocated at the same moment for the same place (a store's SKUs reviewed
+        # together, a receipt clearing a backlog) are one pick list: picked together, ready
+        # together, and so loaded on one truck.
+        pending = self._pick_lists.get(dest.location)
+        if pending is not None and pending[0] == now:
+            pending[1].append(line)
+            return
+        pick_list = [line]
+        self._pick_lists[dest.location] = (now, pick_list)
+        call_at(self.env, now + self.picking(), lambda: self._picked(pick_list))
 
-    def _line_ready(self, line: Line) -> None:
-        if self.tracking is not None:
-            now = self.env.now
-            dest = line.dest
-            arrived = self.tracking.arrival(now)
-            self.log.add(
-                ORDER_PICKED,
-                now,
-                arrived,
-                self._code,
-                dest._entity,
-                dest._sku_code,
-                float(line.qty),
-            )
-        self.ready.append(line)
+    def _picked(self, lines: list[Line]) -> None:
+        now = self.env.now
+        for line in lines:
+            if self.tracking is not None:
+                dest = line.dest
+                self.log.add(
+                    ORDER_PICKED,
+                    now,
+                    self.tracking.arrival(now),
+                    self._code,
+                    dest._entity,
+                    dest._sku_code,
+                    float(line.qty),
+                )
+            self.ready.append(line)
         if not self._work.triggered:
             self._work.succeed()
 

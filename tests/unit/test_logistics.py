@@ -106,6 +106,21 @@ def test_one_dock_makes_the_second_truck_wait(tmp_path: Path) -> None:
     assert shipped == [1.0, 1.5]
 
 
+def test_skus_ordered_together_are_picked_and_shipped_together(tmp_path: Path) -> None:
+    data = line_chain()
+    data["products"].append({"sku": "B", "unit_cost": 1, "price": 2, "weight_kg": 1})
+    data["demand"]["streams"].append({"stores": ["S1"], "sku": "B", "customers_per_day": 1e-9})
+    data["inventory"][0]["skus"] = ["*"]
+    data["inventory"][1]["skus"] = ["*"]
+    scenario = load_scenario_data(data)
+    result = Model(scenario, 0, events_path=tmp_path / "e.parquet").run()
+    events = pd.read_parquet(tmp_path / "e.parquet")
+    # A and B both start empty and order at 0: one pick list, ready at 0.5, one trip
+    assert list(events[events.kind == "order_picked"].t_event) == [0.5, 0.5]
+    assert list(events[events.kind == "order_shipped"].t_event) == [1.0, 1.0]
+    assert result.trucks.iloc[0].trips == 1 and result.trucks.iloc[0].km == 120
+
+
 def test_wear_breaks_a_truck_down_every_threshold_of_wear(tmp_path: Path) -> None:
     # Wear of 0.5 per 1000 km: 0.03 on each 60 km road, so the wear reaches the threshold of
     # 1.0 on the 34th road driven since the last repair (0.99 after 33, 1.02 after 34). The
