@@ -12,7 +12,7 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/sim run scenarios/baseline.yaml
+	$(BIN)/sim run scenarios/iot_value.yaml
 
 test: lint
 	$(BIN)/python -m pytest -n 2 -q

@@ -169,16 +169,25 @@ class RoadView:
 
     def observed(self, now: float, memory: float) -> dict[int, float]:
         """Per road, the latest factor (observed over expected hours) received by ``now`` about
-        a passage within ``memory``."""
+        a passage within ``memory``. Reports older than that are dropped: time only moves on."""
         seen: dict[int, float] = {}
         since = now - memory
+        stale = []
         for edge, kept in self._reports.items():
             best = None
-            for t_received, t_event, factor in kept:
-                if t_received <= now and t_event >= since and (best is None or t_event > best[0]):
+            fresh = [r for r in kept if r[1] >= since]
+            if len(fresh) < len(kept):
+                if fresh:
+                    self._reports[edge] = fresh
+                else:
+                    stale.append(edge)
+            for t_received, t_event, factor in fresh:
+                if t_received <= now and (best is None or t_event > best[0]):
                     best = (t_event, factor)
             if best is not None:
                 seen[edge] = best[1]
+        for edge in stale:
+            del self._reports[edge]
         return seen
 
 

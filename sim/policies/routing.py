@@ -8,9 +8,10 @@ the key, so a planner that believes the same thing twice searches the graph once
 from __future__ import annotations
 
 from collections.abc import Hashable
-from typing import ClassVar
+from typing import Annotated, ClassVar
 
 import numpy as np
+from pydantic import Field
 
 from sim.iot.twin import RoadView
 from sim.policies.base import Policy, PolicyFamily, register
@@ -61,19 +62,25 @@ class Historical(RoutingPolicy):
 @register
 class Dynamic(RoutingPolicy):
     """Re-plan at every node: the historical hours (of the departure hour), scaled on each road
-    by how much slower than expected the fleet's GPS last reported it within ``memory`` (a
-    closure as impassable). Without GPS there are no reports, and it drives exactly the paths
-    ``historical`` does."""
+    by how much slower or faster than expected the fleet's GPS last reported it within
+    ``memory`` (a closure as impassable), where that differs from the expected time by more than
+    ``tolerance`` (ordinary noise changes no plan). Without GPS there are no reports, and it
+    drives exactly the paths ``historical`` does."""
 
     kind = "dynamic"
     replans = True
     memory: PositiveDuration = 1.0  # hours
+    tolerance: Annotated[float, Field(ge=0)] = 0.25
 
     def road_hours(
         self, roads: RoadView, now: float, departed: float
     ) -> tuple[Hashable, np.ndarray]:
         hour = int(departed) % 24  # the profile as historical reads it; reports correct it
-        seen = roads.observed(now, self.memory)
+        seen = {
+            edge: factor
+            for edge, factor in roads.observed(now, self.memory).items()
+            if abs(factor - 1.0) > self.tolerance
+        }
         hours = roads.historical(hour)
         if not seen:
             return ("hour", hour), hours
@@ -81,8 +88,7 @@ class Dynamic(RoutingPolicy):
         factors = np.fromiter(seen.values(), dtype=float, count=len(seen))
         hours = hours.copy()
         hours[edges] *= factors
-        # observed factors are rounded to 5% in the key so that plans are reused while the
-        # picture is the same
+        # factors rounded to 5% in the key: plans are reused while the picture is the same
         rounded = np.round(factors * 20).tolist()
         key = ("live", hour, tuple(sorted(zip(edges.tolist(), rounded, strict=True))))
         return key, hours
