@@ -68,7 +68,8 @@ def big_scenario(stores: int, days: int, shelf_reads: bool = True) -> Scenario:
             },
             "fleet": fleet,
             "inventory": inventory,
-            "online": {"zones": ["J00*"]},
+            # the first few junctions (generated names are zero-padded to the count's width)
+            "online": {"zones": [f"J{i:0{max(2, len(str(stores)))}d}" for i in range(1, 10)]},
             **(
                 {
                     "sensors": {
