@@ -66,7 +66,7 @@ def order_lead_time(r: ReplicationResult, s: Scenario) -> float:
 def _online_measured(r: ReplicationResult, s: Scenario) -> pd.DataFrame:
     """Online orders placed after the warm-up whose promise falls before the horizon."""
     if r.online is None or r.online.empty:
-        return pd.DataFrame(columns=["placed", "promised", "delivered_at", "spoiled"])
+        return pd.DataFrame(columns=["placed", "promised", "delivered_at", "eta_error", "spoiled"])
     o = r.online
     return o[(o.placed >= s.run.warmup) & (o.promised <= s.run.horizon)]
 
@@ -75,6 +75,13 @@ def online_on_time(r: ReplicationResult, s: Scenario) -> float:
     o = _online_measured(r, s)
     on_time = (o.delivered_at <= o.promised) & (o.spoiled == 0)
     return 100 * _ratio(float(on_time.sum()), len(o))
+
+
+def online_eta_error(r: ReplicationResult, s: Scenario) -> float:
+    o = _online_measured(r, s)
+    if "eta_error" not in o:
+        return float("nan")
+    return float(o.eta_error.mean())
 
 
 def online_lead_time(r: ReplicationResult, s: Scenario) -> float:
@@ -251,6 +258,14 @@ CATALOGUE: tuple[Kpi, ...] = (
         "h",
         "of those online orders delivered, mean hours from order to delivery",
         online_lead_time,
+        "lower",
+    ),
+    Kpi(
+        "online_eta_error",
+        "h",
+        "of those online orders delivered, mean |quoted - actual| truck arrival, the quote made "
+        "an hour before arrival from the latest GPS fix (from the departure plan without GPS)",
+        online_eta_error,
         "lower",
     ),
     Kpi(

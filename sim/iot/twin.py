@@ -191,6 +191,21 @@ class RoadView:
         return seen
 
 
+def remaining_hours(nodes_xy: np.ndarray, hours: np.ndarray, x: float, y: float) -> float:
+    """Planned hours left on a path (node positions, planned hours per road) from the point on
+    it nearest to a GPS fix at (x, y)."""
+    start, end = nodes_xy[:-1], nodes_xy[1:]
+    along = end - start
+    length2 = (along**2).sum(axis=1)
+    point = np.array([x, y])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(length2 > 0, ((point - start) * along).sum(axis=1) / length2, 0.0)
+    share = np.clip(share, 0.0, 1.0)
+    gap = ((start + share[:, None] * along - point) ** 2).sum(axis=1)
+    k = int(np.argmin(gap))
+    return float(hours[k] * (1.0 - share[k]) + hours[k + 1 :].sum())
+
+
 @dataclass
 class Twin:
     records: dict[tuple[str, str], StockRecord] = field(default_factory=dict)

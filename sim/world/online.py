@@ -30,6 +30,7 @@ class OnlineOrder:
         "_sku_code",
         "delivered_at",
         "env",
+        "eta_error",
         "location",
         "placed",
         "promised",
@@ -50,9 +51,12 @@ class OnlineOrder:
         self.placed = env.now
         self.promised = env.now + promise
         self.delivered_at = math.nan
+        self.eta_error = math.nan  # |quoted - actual arrival| of its (last) truck, hours
         self.spoiled = 0
         self._entity = log.code(zone)
         self._sku_code = log.code(sku)
+
+    tracked = True  # the customer is told when the truck will arrive
 
     def receive(self, lots: list[tuple[float, int]], ordered_at: float) -> None:
         self._arrived(sum(units for _, units in lots))
@@ -122,6 +126,7 @@ class OnlineDemand:
                 "qty": o.qty,
                 "promised": o.promised,
                 "delivered_at": o.delivered_at,
+                "eta_error": o.eta_error,
                 "spoiled": o.spoiled,
             }
             for o in self.orders

@@ -16,7 +16,7 @@ import simpy
 
 from sim.distributions import Sampler
 from sim.iot.bus import Link
-from sim.iot.twin import TruckView
+from sim.iot.twin import TruckView, remaining_hours
 from sim.records import KIND, EventLog
 
 if TYPE_CHECKING:
@@ -209,7 +209,13 @@ class Truck:
                     self._log_line(SHIPPED, line, self.tracking.arrival(env.now))
             depart = env.now
             self._off = []
+            tracked = [line.dest for line in trip if getattr(line.dest, "tracked", False)]
+            plan = self._plan(self._home_node, store) if tracked else None
             yield from self.go(self._home_node, store)
+            if plan is not None:
+                error = abs(self._quoted_arrival(plan, depart) - env.now)
+                for order in tracked:
+                    order.eta_error = error  # type: ignore[attr-defined]
             yield env.timeout(self.unloading())
             spoiled = self._cold_chain(trip, depart, env.now)
             self._scan(trip, trip[0].dest._entity)
@@ -261,6 +267,36 @@ class Truck:
         self.log.add_many(
             DOCK, times, received, self._code, entity, 0, np.full(len(times), float(len(trip)))
         )
+
+    # -- tracking ----------------------------------------------------------------------------
+
+    QUOTE_AHEAD = 1.0  # hours before arrival at which the customer's ETA is measured
+
+    def _plan(self, source: int, target: int) -> tuple[np.ndarray, np.ndarray]:
+        """The path the dispatcher expects at departure: node positions, planned hours."""
+        now = self.env.now
+        if self.router is None:
+            path = self.network.path(self.network.node_ids[source], self.network.node_ids[target])
+            assert path is not None
+            hours = self.network.edge_free_h[path]
+        else:
+            path = self.router.path(source, target, now, now)
+            hours = self.router.roads.historical(int(now))[path]
+        network = self.network
+        nodes = np.concatenate([[network.edge_src[path[0]]], network.edge_dst[path]])
+        return network.xy[nodes], hours
+
+    def _quoted_arrival(self, plan: tuple[np.ndarray, np.ndarray], departed: float) -> float:
+        """The arrival time the twin would quote an hour before the truck arrives: from the
+        latest GPS fix received by then and the planned hours left from there; from the plan
+        made at departure when no fix of this trip has arrived (or there is no GPS)."""
+        nodes_xy, hours = plan
+        asked = max(departed, self.env.now - self.QUOTE_AHEAD)
+        fix = self.view.position(asked)
+        if fix is None or fix[0] < departed:
+            return departed + float(hours.sum())
+        t_fix, x, y = fix
+        return t_fix + remaining_hours(nodes_xy, hours, x, y)
 
     # -- driving -----------------------------------------------------------------------------
 

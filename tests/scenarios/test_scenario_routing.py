@@ -65,3 +65,12 @@ def test_without_gps_dynamic_routing_falls_back_to_historical() -> None:
     by_km = ["km", "transport_cost", "co2", "total_cost"]
     pd.testing.assert_frame_equal(historical.drop(columns=by_km), dynamic.drop(columns=by_km))
     assert ((historical.km - dynamic.km).abs() < 12 * 2 * 90).all()
+
+
+def test_gps_tells_customers_when_the_truck_will_really_arrive(routing: Experiment) -> None:
+    # the same trucks on the same roads (static routing reads no GPS): deliveries identical,
+    # but the arrival quoted an hour ahead is off by 0.12 h with GPS against 0.26 h from the
+    # departure plan (paired: -0.13 +- 0.03)
+    assert routing.paired("static_without_gps", "static", "online_on_time").difference == 0
+    sharper = routing.paired("static", "static_without_gps", "online_eta_error")
+    assert sharper.significant and sharper.ci_high < -0.05

@@ -133,3 +133,15 @@ def test_historical_routing_leaves_the_motorway_at_the_peak_only() -> None:
     # 55.5 min on the rural road; at 05:00 it says 1.05: 39.6 min
     assert via("historical", 6.5) == ["R1", "R2", "H"]
     assert via("historical", 5.5) == ["M1", "M2", "H"]
+
+
+def test_remaining_hours_from_a_fix_on_the_planned_path() -> None:
+    from sim.iot.twin import remaining_hours
+
+    # an L-shaped path: 10 km east (planned 1 h), then 20 km north (planned 0.5 h)
+    nodes = np.array([[0.0, 0.0], [10.0, 0.0], [10.0, 20.0]])
+    hours = np.array([1.0, 0.5])
+    assert remaining_hours(nodes, hours, 0.0, 0.0) == pytest.approx(1.5)
+    assert remaining_hours(nodes, hours, 4.0, 0.3) == pytest.approx(0.6 + 0.5)  # 6 km to go
+    assert remaining_hours(nodes, hours, 10.2, 15.0) == pytest.approx(0.125)  # 5 of 20 km
+    assert remaining_hours(nodes, hours, 10.0, 25.0) == pytest.approx(0.0)  # past the end
