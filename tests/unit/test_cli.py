@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pytest
 from click.testing import CliRunner
 
 from sim.cli import cli
@@ -63,6 +64,10 @@ def test_kpis_and_schema_commands() -> None:
     assert json.loads(schema.output)["title"] == "Scenario"
 
 
-def test_the_default_scenario_is_valid() -> None:
-    result = CliRunner().invoke(cli, ["validate", "scenarios/baseline.yaml"])
+SCENARIOS = sorted((Path(__file__).resolve().parents[2] / "scenarios").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
+def test_every_shipped_scenario_is_valid(path: Path) -> None:
+    result = CliRunner().invoke(cli, ["validate", str(path)])
     assert result.exit_code == 0, result.output
