@@ -80,15 +80,24 @@ def kpi_table(summary: pd.DataFrame) -> str:
 
 
 def _plus_minus(mean: float, half: float, signed: bool = False) -> str:
-    """``mean ±half``, both to the precision the interval supports (two digits of the half)."""
+    """``mean ±half`` to the precision the interval supports (two digits of the half), the mean
+    to five significant digits at most.
+
+    >>> _plus_minus(98.0623, 0.2291), _plus_minus(1283.72451, 0.00071), _plus_minus(-3.0, 1.5, True)
+    ('98.06 ±0.23', '1,283.7 ±0.00071', '-3.0 ±1.5')
+    """
     if math.isnan(mean) or math.isnan(half) or half <= 1e-9 * max(1.0, abs(mean)):
         text = _format(mean)
         if signed and not math.isnan(mean) and mean > 0:
             text = "+" + text
         return text if math.isnan(half) else f"{text} ±0"
     decimals = min(6, max(0, 1 - math.floor(math.log10(half))))
+    # the mean to five significant digits at most, however narrow its interval
+    mean_decimals = decimals
+    if mean != 0:
+        mean_decimals = min(decimals, max(0, 4 - math.floor(math.log10(abs(mean)))))
     sign = "+" if signed else ""
-    return f"{mean:{sign},.{decimals}f} ±{half:,.{decimals}f}"
+    return f"{mean:{sign},.{mean_decimals}f} ±{half:,.{decimals}f}"
 
 
 def variants_table(summary: pd.DataFrame, variants: list[str], reference: str) -> str:
