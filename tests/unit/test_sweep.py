@@ -89,3 +89,12 @@ def test_bad_sweeps_name_the_key(
         load_scenario_data(data, "file.yaml")
     for text in expected:
         assert text in str(caught.value)
+
+
+def test_a_sweep_on_a_pool_equals_serial(tiny: dict[str, Any]) -> None:
+    scenario = load_scenario_data(swept(tiny))
+    serial = run_experiment(scenario, None, workers=1, progress=False)
+    pooled = run_experiment(scenario, None, workers=2, progress=False)
+    assert serial.sweep is not None and pooled.sweep is not None
+    pd.testing.assert_frame_equal(serial.kpis, pooled.kpis)
+    pd.testing.assert_frame_equal(serial.sweep, pooled.sweep)
