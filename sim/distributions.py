@@ -276,6 +276,11 @@ class Sampler:
         self._buffer: list[float] = []
         self._index = 0
 
+    @property
+    def mean(self) -> float:
+        """The distribution's mean: what a planner may expect of a draw."""
+        return float(self._dist.mean)
+
     def __call__(self) -> float:
         if self._index >= len(self._buffer):
             self._buffer = self._dist.sample(self._rng, self._batch).tolist()

@@ -261,6 +261,15 @@ CATALOGUE: tuple[Kpi, ...] = (
         "lower",
     ),
     Kpi(
+        "online_promise",
+        "h",
+        "of those online orders, the mean hours from order to promised delivery",
+        lambda r, s: float(
+            (_online_measured(r, s).promised - _online_measured(r, s).placed).mean()
+        ),
+        "lower",
+    ),
+    Kpi(
         "online_eta_error",
         "h",
         "of those online orders delivered, mean |quoted - actual| truck arrival, the quote made "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,7 @@ from sim.records import EventLog, TimeSeries
 from sim.rng import Streams
 from sim.scenario import Scenario, hourly_rate_profile, match
 from sim.world.demand import CustomerStream
-from sim.world.online import OnlineDemand
+from sim.world.online import OnlineDemand, Quoter
 from sim.world.stock import FLOW_FIELDS, StockPoint
 from sim.world.store import ReadSource, Shelf, ShrinkSource, call_at
 from sim.world.truck import TRUCK_FIELDS, Router, Truck
@@ -195,20 +196,6 @@ class Model:
                 shelf.order_fn = warehouse.receive_order
                 self.shelves.append(shelf)
 
-        # Online orders.
-        self.online: OnlineDemand | None = None
-        if scenario.online is not None:
-            online = scenario.online
-            self.online = OnlineDemand(
-                env,
-                online,
-                self.warehouses[online.warehouse],
-                plan.online_zones,
-                profile,
-                streams.generator(f"online/{online.warehouse}"),
-                log,
-            )
-
         # Fleet.
         unloading = scenario.stores.unloading_time.build()
         self.maintenance = MAINTENANCE.parse(scenario.maintenance)
@@ -244,8 +231,48 @@ class Model:
             )
             self.trucks.append(truck)
 
+        # Online orders (after the fleet: promises may be quoted from the trucks' plans).
+        self.online: OnlineDemand | None = None
+        if scenario.online is not None:
+            online = scenario.online
+            hub = self.warehouses[online.warehouse]
+            quoter = None
+            if online.quote_margin is not None:
+                own = [truck for truck in self.trucks if truck.home is hub]
+                for truck in own:
+                    truck.publishes_plans = True
+                quoter = Quoter(
+                    hub,
+                    [truck.view for truck in own],
+                    self._drive_hours(online.warehouse),
+                    unloading.mean,
+                    online.quote_margin,
+                )
+            self.online = OnlineDemand(
+                env,
+                online,
+                hub,
+                plan.online_zones,
+                profile,
+                streams.generator(f"online/{online.warehouse}"),
+                log,
+                quoter,
+            )
+
         self._snapshot: dict[str, Any] | None = None
         self._started = False
+
+    def _drive_hours(self, home: str) -> Callable[[str, float], float]:
+        """Planned hours from ``home`` to a node, leaving at a time, as the routing plans it."""
+        network = self.plan.network
+        router = self.router
+        source = network.index[home]
+
+        def hours(target: str, at: float) -> float:
+            path = router.path(source, network.index[target], at, at)
+            return float(router.roads.historical(int(at))[path].sum())
+
+        return hours
 
     # -- phases ----------------------------------------------------------------------------
 

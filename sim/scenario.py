@@ -434,6 +434,12 @@ class OnlineSpec(Strict):
     )
     quantity: CountDist = Field(default_factory=lambda: _as_spec({"kind": "constant", "value": 1}))
     promise: PositiveDuration = Field(description="promised delivery time after the order")
+    quote_margin: Duration | None = Field(
+        None,
+        description="when set, each order's promise is quoted when it is placed, from what the "
+        "twin knows: when a truck will be free (GPS positions, or trip plans without GPS), "
+        "picking, loading and the expected drive, plus this margin; `promise` is then unused",
+    )
 
 
 def _policy_section(value: Any) -> Any:

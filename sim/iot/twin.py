@@ -41,6 +41,19 @@ class StockRecord:
         )
 
 
+@dataclass
+class TripPlan:
+    """What the dispatcher planned for a trip: positions and planned hours of both legs."""
+
+    departed: float
+    out_xy: np.ndarray
+    out_hours: np.ndarray
+    unload_hours: float
+    back_xy: np.ndarray
+    back_hours: np.ndarray
+    delivered_at: float | None = None  # the store's goods receipt (a transaction)
+
+
 class TruckView:
     """What the fleet's information system knows of one truck.
 
@@ -60,6 +73,10 @@ class TruckView:
         self.driving_hours_since_service = 0.0
         self.km_since_service = 0.0
         self.odometer = 0.0  # km driven, from the trip records
+        # the dispatcher's plan of the trip under way: set at departure, cleared back home
+        self.trip: TripPlan | None = None
+        self.busy_until: float | None = None  # in a service bay: its planned end
+        self.gps = False  # whether the truck has GPS: its fixes may be used
         self._gps: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
         self._health: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
 
@@ -110,6 +127,27 @@ class TruckView:
                 k = arrived[np.argmax(t_event[arrived])]
                 return float(t_event[k]), float(value[k])
         return None
+
+    def expected_free(self, now: float) -> float:
+        """When the truck should be home and free: from its latest GPS fix on the planned path
+        and the planned hours left, or from the trip plan alone without GPS."""
+        if self.busy_until is not None:
+            return max(now, self.busy_until)
+        trip = self.trip
+        if trip is None:
+            return now
+        out, back = float(trip.out_hours.sum()), float(trip.back_hours.sum())
+        fix = self.position(now) if self.gps else None
+        if fix is not None and fix[0] >= trip.departed:
+            t_fix, x, y = fix
+            if trip.delivered_at is None:
+                left = remaining_hours(trip.out_xy, trip.out_hours, x, y)
+                return max(now, t_fix + left + trip.unload_hours + back)
+            if t_fix >= trip.delivered_at:
+                return max(now, t_fix + remaining_hours(trip.back_xy, trip.back_hours, x, y))
+        if trip.delivered_at is None:
+            return max(trip.departed + out, now) + trip.unload_hours + back
+        return max(now, trip.delivered_at + back)
 
     def health_estimate(self, now: float, window: int) -> float | None:
         """Wear now, estimated from the latest ``window`` readings taken since the last service

@@ -8,7 +8,7 @@ each is one SimPy timeout; its lifecycle goes to the event log when order tracki
 from __future__ import annotations
 
 import math
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -18,6 +18,7 @@ from sim.records import EventLog
 from sim.world.demand import CustomerStream
 
 if TYPE_CHECKING:
+    from sim.iot.twin import TruckView
     from sim.scenario import OnlineSpec
     from sim.world.warehouse import Warehouse
 
@@ -71,6 +72,39 @@ class OnlineOrder:
             self.delivered_at = self.env.now
 
 
+class Quoter:
+    """Promises quoted from the twin when an order is placed: the order waits for picking and
+    for a truck (each line ahead of it takes the next truck to be free, as the twin expects),
+    then loading, the drive as the routing plan expects it, and unloading; plus a margin."""
+
+    def __init__(
+        self,
+        warehouse: Warehouse,
+        trucks: list[TruckView],
+        drive_hours: Callable[[str, float], float],
+        unload_hours: float,
+        margin: float,
+    ) -> None:
+        self.warehouse = warehouse
+        self.trucks = trucks
+        self.drive_hours = drive_hours
+        self.unload_hours = unload_hours
+        self.margin = margin
+
+    def promise(self, zone: str, now: float) -> float:
+        """Hours from now to the promised delivery."""
+        warehouse = self.warehouse
+        free = sorted(view.expected_free(now) for view in self.trucks)
+        ahead = len(warehouse.ready) + warehouse.lists_picking
+        rounds, k = divmod(ahead, len(free))
+        # a truck busy with `rounds` trips first: each a round trip to this zone, roughly
+        round_trip = warehouse.loading.mean + 2 * self.drive_hours(zone, now) + self.unload_hours
+        truck_free = free[k] + rounds * round_trip
+        start = max(now + warehouse.picking.mean, truck_free) + warehouse.loading.mean
+        arrive = start + self.drive_hours(zone, start) + self.unload_hours
+        return arrive + self.margin - now
+
+
 class OnlineDemand:
     """The stream of online orders: the demand profiles, SKU shares and zones of the spec."""
 
@@ -83,9 +117,11 @@ class OnlineDemand:
         week_profile: list[float],
         rng: np.random.Generator,
         log: EventLog,
+        quoter: Quoter | None = None,
     ) -> None:
         self.env = env
         self.spec = spec
+        self.quoter = quoter
         self.warehouse = warehouse
         self.zones = zones
         self.rng = rng
@@ -109,9 +145,13 @@ class OnlineDemand:
                 times.tolist(), quantities.tolist(), skus, zones, strict=True
             ):
                 yield env.timeout(t - env.now)
-                order = OnlineOrder(
-                    env, self.zones[zone], self.skus[sku], int(qty), self.spec.promise, self.log
+                where = self.zones[zone]
+                promise = (
+                    self.quoter.promise(where, env.now)
+                    if self.quoter is not None
+                    else self.spec.promise
                 )
+                order = OnlineOrder(env, where, self.skus[sku], int(qty), promise, self.log)
                 self.orders.append(order)
                 self.warehouse.receive_order(order, int(qty))
             hour += 168

@@ -16,7 +16,7 @@ import simpy
 
 from sim.distributions import Sampler
 from sim.iot.bus import Link
-from sim.iot.twin import TruckView, remaining_hours
+from sim.iot.twin import TripPlan, TruckView, remaining_hours
 from sim.records import KIND, EventLog
 
 if TYPE_CHECKING:
@@ -126,6 +126,9 @@ class Truck:
         self.view = view if view is not None else TruckView()  # what the twin hears of it
         self.router = router
         self._home_node = network.index[home.name]
+        # trip plans for the twin, when the warehouse quotes promises from them
+        self.publishes_plans = False
+
         self.noise = Sampler(traffic.noise, streams.generator(f"travel/{name}"))
         self.wear = 0.0
         self._wear_rng = streams.generator(f"wear/{name}")
@@ -144,6 +147,7 @@ class Truck:
         # only a truck whose wear is modelled can be serviced
         self.maintenance = maintenance if wear is not None else None
         self.gps = Channel(sensors.gps, streams.generator(f"gps/{name}")) if sensors.gps else None
+        self.view.gps = self.gps is not None
         self.health = (
             Channel(sensors.engine_health, streams.generator(f"health/{name}"))
             if sensors.engine_health and wear is not None
@@ -210,9 +214,16 @@ class Truck:
             depart = env.now
             self._off = []
             tracked = [line.dest for line in trip if getattr(line.dest, "tracked", False)]
-            plan = self._plan(self._home_node, store) if tracked else None
+            plan = self._plan(self._home_node, store) if tracked or self.publishes_plans else None
+            if self.publishes_plans:
+                assert plan is not None
+                back_xy, back_hours = self._plan(store, self._home_node)
+                self.view.trip = TripPlan(
+                    depart, plan[0], plan[1], self.unloading.mean, back_xy, back_hours
+                )
             yield from self.go(self._home_node, store)
-            if plan is not None:
+            if tracked:
+                assert plan is not None
                 error = abs(self._quoted_arrival(plan, depart) - env.now)
                 for order in tracked:
                     order.eta_error = error  # type: ignore[attr-defined]
@@ -231,7 +242,10 @@ class Truck:
                         self._log_line(DELIVERED, line, self.tracking.arrival(env.now))
                     line.dest.receive(line.lots, line.ordered_at)
             self._off = []
+            if self.view.trip is not None:
+                self.view.trip.delivered_at = env.now  # the store booked the receipt
             yield from self.go(store, self._home_node)
+            self.view.trip = None
             self.trips += 1
             self.hours += env.now - start
 
@@ -240,9 +254,11 @@ class Truck:
         wear_spec = self.group.wear
         assert wear_spec is not None
         start = env.now
+        self.view.busy_until = start + self._service_time.mean  # the workshop's plan
         with self.home.bays.request() as bay:
             yield bay
             yield env.timeout(self._service_time())
+        self.view.busy_until = None
         self.log.add(SERVICE, env.now, env.now, self._code, self._code, 0, self.wear)
         self.wear = 0.0
         self.services += 1

@@ -125,6 +125,7 @@ class Warehouse:
         self.weight: dict[str, float] = {}
         self.ready: list[Line] = []
         self._pick_lists: dict[str, tuple[float, list[Line]]] = {}
+        self.lists_picking = 0  # pick lists being picked now
         self._work = env.event()
         self._code = log.code(name)
 
@@ -193,10 +194,12 @@ class Warehouse:
             return
         pick_list = [line]
         self._pick_lists[dest.location] = (now, pick_list)
+        self.lists_picking += 1
         call_at(self.env, now + self.picking(), lambda: self._picked(pick_list))
 
     def _picked(self, lines: list[Line]) -> None:
         now = self.env.now
+        self.lists_picking -= 1
         for line in lines:
             if self.tracking is not None:
                 dest = line.dest
