@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-slow lint format bench clean
+.PHONY: run test test-slow lint format bench validate clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,6 +16,9 @@ run: $(STAMP)
 
 test: lint
 	$(BIN)/python -m pytest -n 2 -q
+
+validate: $(STAMP)
+	$(BIN)/python tests/validation/cases.py
 
 test-slow: $(STAMP)
 	$(BIN)/python -m pytest -q -m slow

@@ -292,6 +292,20 @@ CATALOGUE: tuple[Kpi, ...] = (
         "none",
     ),
     Kpi(
+        "store_on_hand",
+        "units",
+        "time-average units on hand at stores, summed over store-SKUs",
+        lambda r, s: _stores(r).on_hand_hours.sum() / _measured_hours(s),
+        "none",
+    ),
+    Kpi(
+        "store_backlog",
+        "units",
+        "time-average units owed to store customers (backorder mode), summed over store-SKUs",
+        lambda r, s: _stores(r).backorder_hours.sum() / _measured_hours(s),
+        "lower",
+    ),
+    Kpi(
         "holding_cost",
         "money",
         "sum of on-hand unit-hours x unit cost x holding rate per year / 8760",
