@@ -48,3 +48,21 @@ def base_stock_backorders(level: int, rate: float, lead_time: float) -> dict[str
         "on_hand": float((np.maximum(level - k, 0) * p).sum()),
         "backlog": float((np.maximum(k - level, 0) * p).sum()),
     }
+
+
+def reorder_point_backorders(
+    reorder: int, batch: int, rate: float, lead_time: float
+) -> dict[str, float]:
+    """(r, Q) with backorders, Poisson unit demand, fixed lead time.
+
+    The inventory position is uniform on r+1 .. r+Q; net stock L later is the position less
+    the lead-time demand D ~ Poisson(rate L). Fill rate (1/Q) sum P(D <= y - 1), average on
+    hand E[(y - D)+] and backlog E[(D - y)+] averaged over y.
+
+    >>> m = reorder_point_backorders(0, 1, 1.0, 2.0)  # (r, Q) = (0, 1) is base stock 1
+    >>> round(m["fill_rate"], 6) == round(base_stock_backorders(1, 1.0, 2.0)["fill_rate"], 6)
+    True
+    """
+    levels = range(reorder + 1, reorder + batch + 1)
+    per_level = [base_stock_backorders(y, rate, lead_time) for y in levels]
+    return {key: float(np.mean([m[key] for m in per_level])) for key in per_level[0]}

@@ -72,6 +72,20 @@ def _backorders(level: int, kpi: str, key: str, scale: float, text: str) -> Case
     )
 
 
+def _reorder_point(reorder: int, batch: int, kpi: str, key: str, scale: float, text: str) -> Case:
+    def value(r: int) -> float:
+        return scale * theory.reorder_point_backorders(r, batch, RATE, LEAD_DAYS)[key]
+
+    return Case(
+        "reorder_point_backorders",
+        f"r{reorder}_Q{batch}",
+        kpi,
+        lambda: value(reorder),
+        text.format(r=reorder, Q=batch),
+        lambda: [value(reorder - 1), value(reorder + 1)],
+    )
+
+
 CASES: list[Case] = [
     _lost(5),
     _lost(9),
@@ -83,6 +97,17 @@ CASES: list[Case] = [
             _backorders(level, "fill_rate", "fill_rate", 100, "fill rate % = 100 P(D <= {S} - 1)"),
             _backorders(level, "store_on_hand", "on_hand", 1, "on hand = E[({S} - D)+]"),
             _backorders(level, "store_backlog", "backlog", 1, "backlog = E[(D - {S})+]"),
+        )
+    ),
+    *(
+        case
+        for r, q in ((6, 5), (9, 10), (3, 16))
+        for case in (
+            _reorder_point(
+                r, q, "fill_rate", "fill_rate", 100, "fill % = mean over y of P(D <= y - 1)"
+            ),
+            _reorder_point(r, q, "store_on_hand", "on_hand", 1, "on hand = mean of E[(y - D)+]"),
+            _reorder_point(r, q, "store_backlog", "backlog", 1, "backlog = mean of E[(D - y)+]"),
         )
     ),
 ]

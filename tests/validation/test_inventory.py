@@ -1,4 +1,5 @@
-"""Single-stage inventory against theory: base-stock with lost sales and with backorders.
+"""Single-stage inventory against theory: base-stock with lost sales and with backorders, and
+(r, Q) with backorders.
 
 Each case passes when theory lies within t(1 - 0.0001/2, n - 1) standard errors of the mean
 over the file's n replications (12 here, so 5.45 standard errors): a correct model fails a
@@ -14,7 +15,8 @@ from cases import CASES, run_cases
 
 @pytest.fixture(scope="module")
 def table() -> pd.DataFrame:
-    return run_cases([c for c in CASES if c.file.startswith("base_stock")])
+    inventory = ("base_stock", "reorder_point")
+    return run_cases([c for c in CASES if c.file.startswith(inventory)])
 
 
 def test_every_case_matches_theory(table: pd.DataFrame) -> None:
