@@ -90,6 +90,24 @@ def online_lead_time(r: ReplicationResult, s: Scenario) -> float:
     return float((done.delivered_at - done.placed).mean()) if len(done) else float("nan")
 
 
+def _docks(r: ReplicationResult) -> pd.DataFrame:
+    if r.docks is None or r.docks.empty:
+        return pd.DataFrame(
+            columns=["doors", "arrivals", "served", "wait_hours", "queue_area", "busy_area"]
+        )
+    return r.docks[r.docks.doors > 0]
+
+
+def inbound_wait(r: ReplicationResult, s: Scenario) -> float:
+    d = _docks(r)
+    return _ratio(float(d.wait_hours.sum()), float(d.served.sum()))
+
+
+def inbound_utilisation(r: ReplicationResult, s: Scenario) -> float:
+    d = _docks(r)
+    return 100 * _ratio(float(d.busy_area.sum()), float(d.doors.sum()) * _measured_hours(s))
+
+
 def holding_cost(r: ReplicationResult, s: Scenario) -> float:
     f = r.flows
     rate = f.sku.map({p.sku: p.holding_rate_per_year * p.unit_cost for p in s.products})
@@ -324,6 +342,34 @@ CATALOGUE: tuple[Kpi, ...] = (
         "orders",
         "replenishment orders placed by stores",
         lambda r, s: _stores(r).orders.sum(),
+        "none",
+    ),
+    Kpi(
+        "inbound_deliveries",
+        "count",
+        "supplier deliveries arrived at inbound dock doors (with suppliers.unloading_time)",
+        lambda r, s: _docks(r).arrivals.sum(),
+        "none",
+    ),
+    Kpi(
+        "inbound_wait",
+        "h",
+        "mean hours a supplier delivery waited for an inbound dock door (not unloading)",
+        inbound_wait,
+        "lower",
+    ),
+    Kpi(
+        "inbound_queue",
+        "trucks",
+        "time-average supplier trucks waiting for an inbound dock door",
+        lambda r, s: _docks(r).queue_area.sum() / _measured_hours(s),
+        "lower",
+    ),
+    Kpi(
+        "inbound_utilisation",
+        "%",
+        "door-hours spent unloading / (inbound doors x measured hours)",
+        inbound_utilisation,
         "none",
     ),
     Kpi("km", "km", "km driven by the fleet", lambda r, s: r.trucks.km.sum(), "lower"),

@@ -25,7 +25,7 @@ from sim.world.online import OnlineDemand, Quoter
 from sim.world.stock import FLOW_FIELDS, StockPoint
 from sim.world.store import ReadSource, Shelf, ShrinkSource, call_at
 from sim.world.truck import TRUCK_FIELDS, Router, Truck
-from sim.world.warehouse import Warehouse, WarehouseStock
+from sim.world.warehouse import DockStats, Warehouse, WarehouseStock
 
 # Sensor kinds that are physical devices (order tracking is software: priced per message only).
 SENSOR_DEVICE_KINDS = ("shelf", "dock_door", "gps", "engine_health", "reefer_temperature")
@@ -45,6 +45,7 @@ class ReplicationResult:
     timeseries: Path | None = None
     online: pd.DataFrame | None = None
     devices: dict[str, int] = field(default_factory=dict)
+    docks: pd.DataFrame | None = None  # inbound dock counters per warehouse
 
 
 class Model:
@@ -107,6 +108,15 @@ class Model:
                 if sensors.order_tracking is not None
                 else None,
                 service_bays=wh_spec.service_bays,
+                inbound=(
+                    wh_spec.inbound_docks,
+                    Sampler(
+                        scenario.suppliers.unloading_time.build(),
+                        streams.generator(f"inbound/{name}"),
+                    ),
+                )
+                if scenario.suppliers.unloading_time is not None
+                else None,
             )
             for sku in skus:
                 spec, initial = plan.policies[(name, sku)]
@@ -294,6 +304,7 @@ class Model:
             "flows": [point.flows() for _, point in self._stock_points()],
             "trucks": [truck.counters() for truck in self.trucks],
             "messages": list(self.log.counts),
+            "docks": [w.dock.counters(self.env.now) for w in self.warehouses.values()],
         }
 
     def _counts(self) -> None:
@@ -359,6 +370,7 @@ class Model:
             "flows": [dict.fromkeys(FLOW_FIELDS, 0.0) for _ in self._stock_points()],
             "trucks": [dict.fromkeys(TRUCK_FIELDS, 0.0) for _ in self.trucks],
             "messages": [0] * len(self.log.counts),
+            "docks": [dict.fromkeys(DockStats.FIELDS, 0.0) for _ in self.warehouses],
         }
 
     def _harvest(self, wall: float) -> ReplicationResult:
@@ -393,6 +405,14 @@ class Model:
             kind: counts[kind] - before
             for kind, before in zip(counts, self._snapshot["messages"], strict=True)
         }
+        dock_rows = []
+        for warehouse, before in zip(
+            self.warehouses.values(), self._snapshot["docks"], strict=True
+        ):
+            after = warehouse.dock.counters(self.env.now)
+            row = {"warehouse": warehouse.name, "doors": warehouse.inbound_doors}
+            row.update({name: after[name] - before[name] for name in DockStats.FIELDS})
+            dock_rows.append(row)
         sim_events = next(self.env._eid)  # SimPy's own event counter (a diagnostic)
         return ReplicationResult(
             replication=self.replication,
@@ -405,4 +425,5 @@ class Model:
             timeseries=self.timeseries.path if self.timeseries.enabled else None,
             online=pd.DataFrame(self.online.table()) if self.online is not None else None,
             devices=self.devices(),
+            docks=pd.DataFrame(dock_rows),
         )

@@ -488,10 +488,18 @@ class InventoryRule(Strict):
 
 class SupplierSpec(Strict):
     lead_time: TimeDist
+    unloading_time: TimeDist | None = Field(
+        None,
+        description="time a supplier delivery takes at one of the warehouse's inbound dock "
+        "doors (a queue when all are busy); none: deliveries take no dock",
+    )
 
 
 class WarehouseSpec(Strict):
     docks: PositiveInt = 2
+    inbound_docks: PositiveInt = Field(
+        1, description="dock doors for supplier deliveries (with suppliers.unloading_time)"
+    )
     service_bays: PositiveInt = Field(
         1, description="maintenance bays where the warehouse's own trucks are serviced"
     )

@@ -66,3 +66,29 @@ def reorder_point_backorders(
     levels = range(reorder + 1, reorder + batch + 1)
     per_level = [base_stock_backorders(y, rate, lead_time) for y in levels]
     return {key: float(np.mean([m[key] for m in per_level])) for key in per_level[0]}
+
+
+def erlang_c(servers: int, load: float) -> float:
+    """Probability that an arrival waits in an M/M/c queue offered ``load`` Erlangs (< c).
+
+    >>> round(erlang_c(1, 0.5), 6)
+    0.5
+    """
+    blocking = erlang_b(servers, load)
+    return servers * blocking / (servers - load * (1 - blocking))
+
+
+def mmc_wait(servers: int, arrival_rate: float, service_mean: float) -> float:
+    """Mean wait in queue of M/M/c: C(c, a) / (c mu - lambda).
+
+    >>> round(mmc_wait(1, 1.0, 0.5), 6)  # M/M/1 at 0.5: rho / (mu - lambda)
+    0.5
+    """
+    mu = 1.0 / service_mean
+    return erlang_c(servers, arrival_rate * service_mean) / (servers * mu - arrival_rate)
+
+
+def md1_wait(arrival_rate: float, service: float) -> float:
+    """Mean wait in queue of M/D/1 (Pollaczek-Khinchine): rho / (2 mu (1 - rho))."""
+    rho = arrival_rate * service
+    return rho * service / (2 * (1 - rho))

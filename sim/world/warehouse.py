@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from typing import TYPE_CHECKING, Protocol
+from collections.abc import Generator
+from typing import TYPE_CHECKING, Any, Protocol
 
 import simpy
 
@@ -100,6 +101,48 @@ class WarehouseStock(StockPoint):
         self.owed: deque[Owed] = deque()
 
 
+class DockStats:
+    """Inbound dock counters and time integrals (trucks waiting, doors busy)."""
+
+    FIELDS = ("arrivals", "served", "wait_hours", "queue_area", "busy_area")
+
+    def __init__(self) -> None:
+        self.arrivals = 0
+        self.served = 0  # deliveries whose unloading started
+        self.wait_hours = 0.0  # their waits for a door
+        self.queue_area = 0.0  # integral of trucks waiting
+        self.busy_area = 0.0  # integral of doors busy
+        self._waiting = 0
+        self._busy = 0
+        self._t = 0.0
+
+    def advance(self, now: float) -> None:
+        dt = now - self._t
+        self.queue_area += self._waiting * dt
+        self.busy_area += self._busy * dt
+        self._t = now
+
+    def arrive(self, now: float) -> None:
+        self.advance(now)
+        self.arrivals += 1
+        self._waiting += 1
+
+    def start(self, now: float, waited: float) -> None:
+        self.advance(now)
+        self._waiting -= 1
+        self._busy += 1
+        self.served += 1
+        self.wait_hours += waited
+
+    def finish(self, now: float) -> None:
+        self.advance(now)
+        self._busy -= 1
+
+    def counters(self, now: float) -> dict[str, float]:
+        self.advance(now)
+        return {name: float(getattr(self, name)) for name in self.FIELDS}
+
+
 class Warehouse:
     def __init__(
         self,
@@ -111,11 +154,17 @@ class Warehouse:
         log: EventLog,
         tracking: Link | None,
         service_bays: int = 1,
+        inbound: tuple[int, Sampler] | None = None,
     ) -> None:
         self.env = env
         self.name = name
         self.docks = simpy.Resource(env, capacity=docks)
         self.bays = simpy.Resource(env, capacity=service_bays)  # maintenance of its own trucks
+        # supplier deliveries queue for inbound dock doors when they have an unloading time
+        self.inbound = simpy.Resource(env, capacity=inbound[0]) if inbound else None
+        self._unloading = inbound[1] if inbound else None
+        self.inbound_doors = inbound[0] if inbound else 0
+        self.dock = DockStats()
         self.picking = picking
         self.loading = loading
         self.log = log
@@ -273,7 +322,27 @@ class Warehouse:
         self.log.add(
             SUPPLIER_ORDER, now, now, self._code, self._code, self.log.code(stock.sku), float(qty)
         )
-        call_at(self.env, now + stock.lead_time(), lambda: self._receive_supply(stock, qty))
+        if self.inbound is None:
+            call_at(self.env, now + stock.lead_time(), lambda: self._receive_supply(stock, qty))
+        else:
+            call_at(self.env, now + stock.lead_time(), lambda: self._supply_arrives(stock, qty))
+
+    def _supply_arrives(self, stock: WarehouseStock, qty: int) -> None:
+        self.env.process(self._unload_supply(stock, qty))
+
+    def _unload_supply(self, stock: WarehouseStock, qty: int) -> Generator[simpy.Event, Any, None]:
+        """A supplier's truck at the inbound docks: wait for a door, unload, book the receipt."""
+        assert self.inbound is not None and self._unloading is not None
+        env = self.env
+        dock = self.dock
+        arrived = env.now
+        dock.arrive(arrived)
+        with self.inbound.request() as door:
+            yield door
+            dock.start(env.now, env.now - arrived)
+            yield env.timeout(self._unloading())
+        dock.finish(env.now)
+        self._receive_supply(stock, qty)
 
     def _receive_supply(self, stock: WarehouseStock, qty: int) -> None:
         self._advance(stock)

@@ -86,6 +86,47 @@ def _reorder_point(reorder: int, batch: int, kpi: str, key: str, scale: float, t
     )
 
 
+ARRIVALS = 1.0  # supplier trucks an hour at the inbound docks (24 store orders a day)
+
+
+def _queue(variant: str, doors: int, service: float, constant: bool = False) -> list[Case]:
+    def wait(mean: float) -> float:
+        if constant:
+            return theory.md1_wait(ARRIVALS, mean)
+        return theory.mmc_wait(doors, ARRIVALS, mean)
+
+    model = "M/D/1" if constant else f"M/M/{doors}"
+    rho = ARRIVALS * service / doors
+    # a slightly wrong model: unloading 5% slower or faster
+    off = [0.95 * service, 1.05 * service]
+    return [
+        Case(
+            "dock_queue",
+            variant,
+            "inbound_wait",
+            lambda: wait(service),
+            f"{model} mean wait in queue, utilisation {rho:.2f}",
+            lambda: [wait(m) for m in off],
+        ),
+        Case(
+            "dock_queue",
+            variant,
+            "inbound_queue",
+            lambda: ARRIVALS * wait(service),
+            "Little: trucks waiting = arrival rate x mean wait",
+            lambda: [ARRIVALS * wait(m) for m in off],
+        ),
+        Case(
+            "dock_queue",
+            variant,
+            "inbound_utilisation",
+            lambda: 100 * rho,
+            "utilisation % = 100 lambda / (c mu)",
+            lambda: [100 * ARRIVALS * m / doors for m in off],
+        ),
+    ]
+
+
 CASES: list[Case] = [
     _lost(5),
     _lost(9),
@@ -110,6 +151,10 @@ CASES: list[Case] = [
             _reorder_point(r, q, "store_backlog", "backlog", 1, "backlog = mean of E[(D - y)+]"),
         )
     ),
+    *_queue("mm1_light", 1, 0.5),
+    *_queue("mm1_heavy", 1, 51 / 60),
+    *_queue("mm3", 3, 2.4),
+    *_queue("md1", 1, 0.8, constant=True),
 ]
 
 
