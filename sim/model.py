@@ -220,7 +220,8 @@ class Model:
             name = f"T{number:0{width}d}"
             group = scenario.fleet[group_index]
             view = twin.truck(name)
-            if group.wear is not None:  # the datasheet, not the truck's true state
+            if group.wear is not None and group.wear.mean_per_1000km is not None:
+                # the datasheet, not the truck's true state
                 view.wear_per_km = group.wear.mean_per_1000km / 1000
                 view.failure_threshold = group.wear.failure_threshold
             truck = Truck(

@@ -520,11 +520,15 @@ class StoreSpec(Strict):
 
 
 class Wear(Strict):
-    """Gamma-process wear per km; the truck fails when wear reaches the threshold."""
+    """How a truck fails: gamma-process wear per km that fails at a threshold, or a lifetime
+    (hours of driving to failure, drawn anew at every repair and service)."""
 
-    mean_per_1000km: PositiveFloat
-    sd_per_1000km: PositiveFloat
+    mean_per_1000km: PositiveFloat | None = None
+    sd_per_1000km: PositiveFloat | None = None
     failure_threshold: PositiveFloat = 1.0
+    lifetime: TimeDist | None = Field(
+        None, description="hours of driving to failure (instead of the gamma process)"
+    )
     repair_time: TimeDist
     tow_cost: NonNegativeFloat = 0.0
     repair_cost: NonNegativeFloat = 0.0
@@ -533,6 +537,15 @@ class Wear(Strict):
         description="a planned service in a bay at the truck's home; it restores wear to zero",
     )
     service_cost: NonNegativeFloat = 0.0
+
+    @model_validator(mode="after")
+    def _one_model(self) -> "Wear":
+        gamma = self.mean_per_1000km is not None or self.sd_per_1000km is not None
+        if gamma and self.lifetime is not None:
+            raise ValueError("give a gamma process (mean/sd_per_1000km) or a lifetime, not both")
+        if self.lifetime is None and (self.mean_per_1000km is None or self.sd_per_1000km is None):
+            raise ValueError("give mean_per_1000km and sd_per_1000km, or a lifetime")
+        return self
 
 
 class Reefer(Strict):

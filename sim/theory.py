@@ -92,3 +92,8 @@ def md1_wait(arrival_rate: float, service: float) -> float:
     """Mean wait in queue of M/D/1 (Pollaczek-Khinchine): rho / (2 mu (1 - rho))."""
     rho = arrival_rate * service
     return rho * service / (2 * (1 - rho))
+
+
+def availability(mean_life: float, mean_repair: float) -> float:
+    """Long-run availability of a unit run to failure and repaired: MTBF / (MTBF + MTTR)."""
+    return mean_life / (mean_life + mean_repair)

@@ -134,12 +134,19 @@ class Truck:
         self._wear_rng = streams.generator(f"wear/{name}")
         self._reefer_rng = streams.generator(f"reefer/{name}")
         wear = group.wear
-        if wear is not None:
+        self._lifetime: Sampler | None = None
+        self._life_left = math.inf  # hours of driving to failure (lifetime model)
+        if wear is not None and wear.lifetime is not None:
+            self._lifetime = Sampler(wear.lifetime.build(), streams.generator(f"lifetime/{name}"))
+            self._life_left = self._lifetime()
+        elif wear is not None:
+            assert wear.mean_per_1000km is not None and wear.sd_per_1000km is not None
             # Gamma process: over d km the increment is Gamma(alpha * d, beta).
             per_km_mean = wear.mean_per_1000km / 1000
             per_km_var = wear.sd_per_1000km**2 / 1000
             self._beta = per_km_var / per_km_mean
             self._alpha = per_km_mean / self._beta
+        if wear is not None:
             self._repair = Sampler(wear.repair_time.build(), streams.generator(f"repair/{name}"))
             self._service_time = Sampler(
                 wear.service_time.build(), streams.generator(f"service/{name}")
@@ -261,10 +268,16 @@ class Truck:
         self.view.busy_until = None
         self.log.add(SERVICE, env.now, env.now, self._code, self._code, 0, self.wear)
         self.wear = 0.0
+        self._renew()
         self.services += 1
         self.service_hours += env.now - start
         self.service_cost += wear_spec.service_cost
         self.view.serviced(env.now)
+
+    def _renew(self) -> None:
+        """A repaired or serviced engine starts a new life (lifetime model)."""
+        if self._lifetime is not None:
+            self._life_left = self._lifetime()
 
     def _log_line(self, kind: int, line: Line, received: float) -> None:
         """An event about one shipment line, happening now, sent by this truck."""
@@ -351,7 +364,16 @@ class Truck:
             exits = self.traffic.traverse(remaining, start, self.noise)
             km = network.edge_km[remaining]
             failed = False
-            if wear_spec is not None:
+            if self._lifetime is not None:
+                # the wear is the age in hours of driving; failure when the lifetime is used up
+                elapsed = np.asarray(exits) - start
+                k = int(np.searchsorted(elapsed, self._life_left))
+                failed = k < len(remaining)
+                n = k + 1 if failed else len(remaining)
+                if failed:  # it fails inside road k, at the exact end of its life
+                    exits = [*exits[:k], start + self._life_left]
+                path_wear = self.wear + np.asarray(exits[:n]) - start
+            elif wear_spec is not None:
                 increments = self._wear_rng.gamma(self._alpha * km, self._beta)
                 path_wear = self.wear + np.cumsum(increments)
                 k = int(np.searchsorted(path_wear, wear_spec.failure_threshold))
@@ -362,6 +384,8 @@ class Truck:
                 n = len(remaining)
             leg = remaining[:n]
             times = np.array([start, *exits[:n]])
+            if self._lifetime is not None:
+                self._life_left -= times[-1] - start
             if self.gps is not None and self.router is not None and self.router.collects_reports:
                 self._report_roads(leg, times)
             self._readings(leg, times, np.concatenate([[self.wear], path_wear[:n]]), km[:n])
@@ -396,6 +420,7 @@ class Truck:
             self._off.append((now, now + repair))
             yield env.timeout(repair)
             self.wear = 0.0
+            self._renew()
             self.view.serviced(env.now)
             self.log.add(REPAIR, env.now, env.now, self._code, self._code, 0, repair)
             remaining = remaining[n:]

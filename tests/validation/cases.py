@@ -127,6 +127,22 @@ def _queue(variant: str, doors: int, service: float, constant: bool = False) -> 
     ]
 
 
+def _availability(variant: str, mean_life: float, text: str) -> Case:
+    def value(repair: float) -> float:
+        return 100 * theory.availability(mean_life, repair)
+
+    return Case(
+        "availability",
+        variant,
+        "availability",
+        lambda: value(10.0),
+        text,
+        lambda: [value(9.0), value(11.0)],  # repairs 10% shorter or longer
+    )
+
+
+WEIBULL_MEAN = 50 * math.gamma(1.5)  # shape 2, scale 50 h
+
 CASES: list[Case] = [
     _lost(5),
     _lost(9),
@@ -155,6 +171,8 @@ CASES: list[Case] = [
     *_queue("mm1_heavy", 1, 51 / 60),
     *_queue("mm3", 3, 2.4),
     *_queue("md1", 1, 0.8, constant=True),
+    _availability("exponential", 50.0, "% = 100 MTBF / (MTBF + MTTR), exponential life"),
+    _availability("weibull", WEIBULL_MEAN, "% = 100 MTBF / (MTBF + MTTR), Weibull life"),
 ]
 
 
