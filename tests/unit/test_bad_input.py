@@ -191,6 +191,13 @@ CASES: list[tuple[str, Callable[[dict[str, Any]], Any], list[str]]] = [
         edit(lambda d: d.update(maintenance={"kind": "preventive", "every": 12})),
         ["maintenance.every", "duration"],
     ),
+    (
+        "a wear model that is both a gamma process and a lifetime",
+        edit(
+            lambda d: d["fleet"][0]["wear"].update(lifetime={"kind": "exponential", "mean": "50h"})
+        ),
+        ["fleet[0].wear", "not both"],
+    ),
 ]
 
 
