@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from sim.model import ReplicationResult
@@ -106,6 +107,14 @@ def inbound_wait(r: ReplicationResult, s: Scenario) -> float:
 def inbound_utilisation(r: ReplicationResult, s: Scenario) -> float:
     d = _docks(r)
     return 100 * _ratio(float(d.busy_area.sum()), float(d.doors.sum()) * _measured_hours(s))
+
+
+def bullwhip(r: ReplicationResult, s: Scenario) -> float:
+    ratios = []
+    for _, _, orders, demand in r.periods:
+        if len(demand) > 2 and np.var(demand, ddof=1) > 0:
+            ratios.append(float(np.var(orders, ddof=1) / np.var(demand, ddof=1)))
+    return float(np.mean(ratios)) if ratios else float("nan")
 
 
 def holding_cost(r: ReplicationResult, s: Scenario) -> float:
@@ -293,6 +302,14 @@ CATALOGUE: tuple[Kpi, ...] = (
         "of those online orders delivered, mean |quoted - actual| truck arrival, the quote made "
         "an hour before arrival from the latest GPS fix (from the departure plan without GPS)",
         online_eta_error,
+        "lower",
+    ),
+    Kpi(
+        "bullwhip",
+        "ratio",
+        "periodic-review shelves: variance of units ordered per review over variance of units "
+        "demanded per review, mean over store-SKUs",
+        bullwhip,
         "lower",
     ),
     Kpi(

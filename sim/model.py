@@ -46,6 +46,8 @@ class ReplicationResult:
     online: pd.DataFrame | None = None
     devices: dict[str, int] = field(default_factory=dict)
     docks: pd.DataFrame | None = None  # inbound dock counters per warehouse
+    # periodic-review shelves: (location, sku, units ordered, units demanded) per review period
+    periods: list[tuple[str, str, list[int], list[int]]] = field(default_factory=list)
 
 
 class Model:
@@ -306,6 +308,7 @@ class Model:
             "trucks": [truck.counters() for truck in self.trucks],
             "messages": list(self.log.counts),
             "docks": [w.dock.counters(self.env.now) for w in self.warehouses.values()],
+            "periods": [len(shelf.period_orders) for shelf in self.shelves],
         }
 
     def _counts(self) -> None:
@@ -372,6 +375,7 @@ class Model:
             "trucks": [dict.fromkeys(TRUCK_FIELDS, 0.0) for _ in self.trucks],
             "messages": [0] * len(self.log.counts),
             "docks": [dict.fromkeys(DockStats.FIELDS, 0.0) for _ in self.warehouses],
+            "periods": [0] * len(self.shelves),
         }
 
     def _harvest(self, wall: float) -> ReplicationResult:
@@ -414,6 +418,11 @@ class Model:
             row = {"warehouse": warehouse.name, "doors": warehouse.inbound_doors}
             row.update({name: after[name] - before[name] for name in DockStats.FIELDS})
             dock_rows.append(row)
+        periods = [
+            (shelf.location, shelf.sku, shelf.period_orders[k:], shelf.period_demand[k:])
+            for shelf, k in zip(self.shelves, self._snapshot["periods"], strict=True)
+            if shelf.period_orders
+        ]
         sim_events = next(self.env._eid)  # SimPy's own event counter (a diagnostic)
         return ReplicationResult(
             replication=self.replication,
@@ -427,4 +436,5 @@ class Model:
             online=pd.DataFrame(self.online.table()) if self.online is not None else None,
             devices=self.devices(),
             docks=pd.DataFrame(dock_rows),
+            periods=periods,
         )

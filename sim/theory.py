@@ -97,3 +97,14 @@ def md1_wait(arrival_rate: float, service: float) -> float:
 def availability(mean_life: float, mean_repair: float) -> float:
     """Long-run availability of a unit run to failure and repaired: MTBF / (MTBF + MTTR)."""
     return mean_life / (mean_life + mean_repair)
+
+
+def bullwhip_moving_average(periods: int, cover: float) -> float:
+    """Var(orders) / Var(demand) of order-up-to with a p-period moving-average forecast covering
+    L periods, independent demand (Chen, Drezner, Ryan and Simchi-Levi 2000).
+
+    >>> bullwhip_moving_average(4, 2)
+    2.5
+    """
+    ratio = cover / periods
+    return 1 + 2 * ratio + 2 * ratio**2

@@ -16,7 +16,18 @@ import numpy as np
 class StockRecord:
     """Recorded on-hand, on-order and backorders of one (location, SKU)."""
 
-    __slots__ = ("backorders", "last_sync", "location", "on_hand", "on_order", "sku", "tx")
+    __slots__ = (
+        "backorders",
+        "demand_history",
+        "last_sync",
+        "location",
+        "on_hand",
+        "on_order",
+        "sku",
+        "tx",
+    )
+
+    HISTORY = 104  # review periods of recorded demand kept
 
     def __init__(self, location: str, sku: str, on_hand: int) -> None:
         self.location = location
@@ -24,10 +35,18 @@ class StockRecord:
         self.on_hand = on_hand
         self.on_order = 0
         self.backorders = 0
+        # units demanded per review period as the tills recorded them (sold or backordered;
+        # a customer who leaves an empty shelf records nothing), oldest first
+        self.demand_history: list[int] = []
         # Net units moved by recorded transactions so far; lets a delayed sensor reading be
         # brought forward by the transactions recorded since it was taken.
         self.tx = 0
         self.last_sync = -math.inf
+
+    def close_period(self, demand: int) -> None:
+        self.demand_history.append(demand)
+        if len(self.demand_history) > self.HISTORY:
+            del self.demand_history[0]
 
     @property
     def position(self) -> int:

@@ -13,6 +13,7 @@ from typing import Annotated, ClassVar
 
 from pydantic import Field, model_validator
 
+from sim.iot.twin import StockRecord
 from sim.policies.base import Policy, PolicyFamily, register
 from sim.scenario import NonNegativeInt, PositiveDuration, PositiveInt
 
@@ -39,6 +40,11 @@ class ReplenishmentPolicy(Policy):
 
     def order_quantity(self, position: int) -> int:
         raise NotImplementedError
+
+    def decide(self, record: StockRecord) -> int:
+        """The order to place now, from the twin's record; by default from its position only.
+        A policy that forecasts overrides this and reads ``record.demand_history``."""
+        return self.order_quantity(record.position)
 
     def initial_stock(self) -> int:
         """Stock at time zero when the scenario gives none."""
@@ -130,3 +136,37 @@ class ReorderPoint(ReplenishmentPolicy):
 
     def initial_stock(self) -> int:
         return self.r + self.Q
+
+
+@register
+class MovingAverage(ReplenishmentPolicy):
+    """Order-up-to with a moving-average forecast: every ``review``, the level is ``cover``
+    times the mean demand per review period over the last ``periods`` periods (as the tills
+    recorded it) plus ``safety``; order up to it. Before ``periods`` periods have passed the
+    forecast is ``start_forecast`` per period."""
+
+    kind = "moving_average"
+    example = {"review": "1d", "periods": 4, "cover": 2.0, "start_forecast": 20.0}
+    review: PositiveDuration
+    periods: Annotated[int, Field(ge=1)]
+    cover: Annotated[float, Field(gt=0)]
+    start_forecast: Annotated[float, Field(ge=0)]
+    safety: Annotated[int, Field(ge=0)] = 0
+
+    @property
+    def review_period(self) -> float | None:
+        return self.review
+
+    def level(self, history: list[int]) -> float:
+        recent = history[-self.periods :]
+        forecast = sum(recent) / len(recent) if len(recent) == self.periods else self.start_forecast
+        return self.cover * forecast + self.safety
+
+    def order_quantity(self, position: int) -> int:
+        return max(0, math.floor(self.level([]) - position + 0.5))
+
+    def decide(self, record: StockRecord) -> int:
+        return max(0, math.floor(self.level(record.demand_history) - record.position + 0.5))
+
+    def initial_stock(self) -> int:
+        return math.floor(self.level([]) + 0.5)

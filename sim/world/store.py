@@ -181,6 +181,10 @@ class Shelf(StockPoint):
         super().__init__(location, sku, initial, record, shelf_life, timeseries)
         self.env = env
         self.policy = policy
+        # per review period (periodic review only): units ordered, units demanded as recorded
+        self.period_orders: list[int] = []
+        self.period_demand: list[int] = []
+        self._recorded_at_review = 0
         self._trigger: float | None = None if policy.review_period else policy.trigger
         self.customers_src = customers
         self.shrink_src = shrink
@@ -559,7 +563,9 @@ class Shelf(StockPoint):
     # -- decisions and scheduling ------------------------------------------------------------
 
     def _order_now(self) -> None:
-        qty = self.policy.order_quantity(self.record.position)
+        qty = self.policy.decide(self.record)
+        if self.policy.review_period:
+            self.period_orders.append(qty)
         if qty > 0:
             self.record.on_order += qty
             self.orders += 1
@@ -660,6 +666,10 @@ class Shelf(StockPoint):
 
     def _review(self) -> None:
         self.advance()
+        recorded = (self.demand - self.lost) - self._recorded_at_review
+        self._recorded_at_review += recorded
+        self.record.close_period(recorded)
+        self.period_demand.append(recorded)
         self._order_now()
         period = self.policy.review_period
         assert period is not None

@@ -313,7 +313,7 @@ class Warehouse:
         call_at(self.env, self.env.now + period, lambda: self._review(stock))
 
     def _order(self, stock: WarehouseStock) -> None:
-        qty = stock.policy.order_quantity(stock.record.position)
+        qty = stock.policy.decide(stock.record)
         if qty <= 0:
             return
         now = self.env.now

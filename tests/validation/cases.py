@@ -143,6 +143,21 @@ def _availability(variant: str, mean_life: float, text: str) -> Case:
 
 WEIBULL_MEAN = 50 * math.gamma(1.5)  # shape 2, scale 50 h
 
+
+def _bullwhip(periods: int, cover: int) -> Case:
+    def value(p: int, c: float) -> float:
+        return theory.bullwhip_moving_average(p, c)
+
+    return Case(
+        "bullwhip",
+        f"p{periods}_L{cover}",
+        "bullwhip",
+        lambda: value(periods, cover),
+        f"Var(q)/Var(D) = 1 + 2L/p + 2L^2/p^2, p = {periods}, L = {cover}",
+        lambda: [value(periods + 1, cover), value(periods - 1, cover)],  # a period more or less
+    )
+
+
 CASES: list[Case] = [
     _lost(5),
     _lost(9),
@@ -173,6 +188,9 @@ CASES: list[Case] = [
     *_queue("md1", 1, 0.8, constant=True),
     _availability("exponential", 50.0, "% = 100 MTBF / (MTBF + MTTR), exponential life"),
     _availability("weibull", WEIBULL_MEAN, "% = 100 MTBF / (MTBF + MTTR), Weibull life"),
+    _bullwhip(4, 2),
+    _bullwhip(10, 2),
+    _bullwhip(2, 3),
 ]
 
 
