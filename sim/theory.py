@@ -108,3 +108,21 @@ def bullwhip_moving_average(periods: int, cover: float) -> float:
     """
     ratio = cover / periods
     return 1 + 2 * ratio + 2 * ratio**2
+
+
+def periodic_review_backorders(
+    level: int, review: float, rate: float, lead_time: float, steps: int = 2000
+) -> dict[str, float]:
+    """(R, S) with backorders, Poisson unit demand, fixed lead time L.
+
+    The order placed at a review lifts the position to S; from L to L + R after the review the
+    net stock is S - D(u), D(u) ~ Poisson(rate u). Fill rate, average on hand and backlog are
+    the averages over u in [L, L + R) of P(D(u) <= S - 1), E[(S - D(u))+], E[(D(u) - S)+].
+
+    >>> m = periodic_review_backorders(5, 1e-6, 1.0, 2.0)  # R -> 0: base stock 5
+    >>> round(m["fill_rate"], 4) == round(base_stock_backorders(5, 1.0, 2.0)["fill_rate"], 4)
+    True
+    """
+    ages = lead_time + review * (np.arange(steps) + 0.5) / steps
+    per_age = [base_stock_backorders(level, rate, u) for u in ages]
+    return {key: float(np.mean([m[key] for m in per_age])) for key in per_age[0]}

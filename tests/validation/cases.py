@@ -144,6 +144,20 @@ def _availability(variant: str, mean_life: float, text: str) -> Case:
 WEIBULL_MEAN = 50 * math.gamma(1.5)  # shape 2, scale 50 h
 
 
+def _periodic(level: int, kpi: str, key: str, scale: float, text: str) -> Case:
+    def value(s: int) -> float:
+        return scale * theory.periodic_review_backorders(s, 1.0, 30.0, LEAD_DAYS, 400)[key]
+
+    return Case(
+        "periodic_review_backorders",
+        f"S{level}",
+        kpi,
+        lambda: value(level),
+        text.format(S=level),
+        lambda: [value(level - 2), value(level + 2)],  # two units more or less
+    )
+
+
 def _bullwhip(periods: int, cover: int) -> Case:
     def value(p: int, c: float) -> float:
         return theory.bullwhip_moving_average(p, c)
@@ -180,6 +194,17 @@ CASES: list[Case] = [
             ),
             _reorder_point(r, q, "store_on_hand", "on_hand", 1, "on hand = mean of E[(y - D)+]"),
             _reorder_point(r, q, "store_backlog", "backlog", 1, "backlog = mean of E[(D - y)+]"),
+        )
+    ),
+    *(
+        case
+        for level in (40, 50, 55)
+        for case in (
+            _periodic(
+                level, "fill_rate", "fill_rate", 100, "fill % = mean over u of P(D(u) <= {S} - 1)"
+            ),
+            _periodic(level, "store_on_hand", "on_hand", 1, "on hand = mean of E[({S} - D(u))+]"),
+            _periodic(level, "store_backlog", "backlog", 1, "backlog = mean of E[(D(u) - {S})+]"),
         )
     ),
     *_queue("mm1_light", 1, 0.5),

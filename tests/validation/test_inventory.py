@@ -1,5 +1,5 @@
-"""Single-stage inventory against theory: base-stock with lost sales and with backorders, and
-(r, Q) with backorders.
+"""Single-stage inventory against theory: base-stock with lost sales and with backorders, (r, Q)
+and (R, S) with backorders.
 
 Each case passes when theory lies within t(1 - 0.0001/2, n - 1) standard errors of the mean
 over the file's n replications (12 here, so 5.45 standard errors): a correct model fails a
@@ -15,7 +15,7 @@ from cases import CASES, run_cases
 
 @pytest.fixture(scope="module")
 def table() -> pd.DataFrame:
-    inventory = ("base_stock", "reorder_point")
+    inventory = ("base_stock", "reorder_point", "periodic_review")
     return run_cases([c for c in CASES if c.file.startswith(inventory)])
 
 
