@@ -213,6 +213,14 @@ CASES: list[Case] = [
     *_queue("md1", 1, 0.8, constant=True),
     _availability("exponential", 50.0, "% = 100 MTBF / (MTBF + MTTR), exponential life"),
     _availability("weibull", WEIBULL_MEAN, "% = 100 MTBF / (MTBF + MTTR), Weibull life"),
+    Case(
+        "travel",
+        "base",
+        "order_lead_time",
+        lambda: 0.25 + (40 / 80 + 30 / 60 + 20 / 40) + 0.25,
+        "h = loading + sum of the roads' mean times + unloading",
+        lambda: [2.0 * 0.95, 2.0 * 1.05],  # a road 5% slower or faster on average
+    ),
     _bullwhip(4, 2),
     _bullwhip(10, 2),
     _bullwhip(2, 3),
