@@ -334,6 +334,13 @@ CATALOGUE: tuple[Kpi, ...] = (
         "none",
     ),
     Kpi(
+        "warehouse_on_hand",
+        "units",
+        "time-average units on hand at warehouses, summed over warehouse-SKUs",
+        lambda r, s: r.flows[r.flows.role == "warehouse"].on_hand_hours.sum() / _measured_hours(s),
+        "none",
+    ),
+    Kpi(
         "store_backlog",
         "units",
         "time-average units owed to store customers (backorder mode), summed over store-SKUs",

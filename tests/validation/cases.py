@@ -158,6 +158,25 @@ def _periodic(level: int, kpi: str, key: str, scale: float, text: str) -> Case:
     )
 
 
+def _serial(store: int, warehouse: int, kpi: str, key: str, scale: float, text: str) -> Case:
+    def value(s1: int, s2: int) -> float:
+        stages = theory.serial_two_stage_backorders(s1, s2, RATE, LEAD_DAYS, 1.0)
+        return scale * stages[key]
+
+    if key == "warehouse_on_hand":
+        near = [(store, warehouse - 1), (store, warehouse + 1)]
+    else:
+        near = [(store - 1, warehouse), (store + 1, warehouse)]
+    return Case(
+        "serial_two_stage",
+        f"S{store}_{warehouse}",
+        kpi,
+        lambda: value(store, warehouse),
+        text,
+        lambda: [value(a, b) for a, b in near],
+    )
+
+
 def _bullwhip(periods: int, cover: int) -> Case:
     def value(p: int, c: float) -> float:
         return theory.bullwhip_moving_average(p, c)
@@ -205,6 +224,20 @@ CASES: list[Case] = [
             ),
             _periodic(level, "store_on_hand", "on_hand", 1, "on hand = mean of E[({S} - D(u))+]"),
             _periodic(level, "store_backlog", "backlog", 1, "backlog = mean of E[(D(u) - {S})+]"),
+        )
+    ),
+    *(
+        case
+        for s1, s2 in ((10, 16), (12, 20), (8, 24))
+        for case in (
+            _serial(
+                s1, s2, "fill_rate", "fill_rate", 100, "fill % = 100 P(S1 - X - (Y - S2)+ > 0)"
+            ),
+            _serial(s1, s2, "store_on_hand", "on_hand", 1, "store on hand = E[(S1 - X - B)+]"),
+            _serial(s1, s2, "store_backlog", "backlog", 1, "store backlog = E[(X + B - S1)+]"),
+            _serial(
+                s1, s2, "warehouse_on_hand", "warehouse_on_hand", 1, "warehouse = E[(S2 - Y)+]"
+            ),
         )
     ),
     *_queue("mm1_light", 1, 0.5),
