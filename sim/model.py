@@ -301,8 +301,13 @@ class Model:
         for warehouse in self.warehouses.values():
             warehouse.advance_all()
 
+    def _flush_trucks(self) -> None:
+        for truck in self.trucks:
+            truck.flush()
+
     def _take_snapshot(self) -> None:
         self._advance_all()
+        self._flush_trucks()  # their readings so far count before the warm-up ends
         self._snapshot = {
             "flows": [point.flows() for _, point in self._stock_points()],
             "trucks": [truck.counters() for truck in self.trucks],
@@ -346,6 +351,7 @@ class Model:
             self.start()
         self.env.run(until=self.horizon)
         self._advance_all()
+        self._flush_trucks()
         if self._snapshot is None:
             self._take_snapshot_zero()
         self.log.close()

@@ -8,6 +8,7 @@ policy.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -73,6 +74,10 @@ class TripPlan:
     delivered_at: float | None = None  # the store's goods receipt (a transaction)
 
 
+def _nothing() -> None:
+    return None
+
+
 class TruckView:
     """What the fleet's information system knows of one truck.
 
@@ -96,6 +101,9 @@ class TruckView:
         self.trip: TripPlan | None = None
         self.busy_until: float | None = None  # in a service bay: its planned end
         self.gps = False  # whether the truck has GPS: its fixes may be used
+        # computes the readings of legs already driven or under way (readings are produced in
+        # batches); called before any answer that depends on them
+        self.flush: Callable[[], None] = _nothing
         self._gps: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
         self._health: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
 
@@ -131,6 +139,7 @@ class TruckView:
 
     def position(self, now: float) -> tuple[float, float, float] | None:
         """(time of the fix, x, y) of the latest fix received by ``now``; None if none."""
+        self.flush()
         for t_event, t_received, x, y in reversed(self._gps):
             arrived = np.flatnonzero(t_received <= now)  # NaN (lost) never arrives
             if len(arrived):
@@ -140,6 +149,7 @@ class TruckView:
 
     def health(self, now: float) -> tuple[float, float] | None:
         """(time of the reading, value) of the latest engine-health reading received by ``now``."""
+        self.flush()
         for t_event, t_received, value, _ in reversed(self._health):
             arrived = np.flatnonzero(t_received <= now)
             if len(arrived):
@@ -172,6 +182,7 @@ class TruckView:
         """Wear now, estimated from the latest ``window`` readings taken since the last service
         and received by ``now``: each carried forward by the km driven since it was taken at
         the datasheet's average wear per km, then averaged. None when no reading came."""
+        self.flush()
         values, times, km = [], [], []
         for t_event, t_received, value, odometer in self._health:
             keep = (t_received <= now) & (t_event >= self.serviced_at)

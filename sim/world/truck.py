@@ -74,6 +74,20 @@ class Channel:
             times = times[self.rng.random(len(times)) < self.read_rate]
         return times
 
+    def grid(self, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+        """Reading times on the channel's grid in each [start, end), thinned by the read rate;
+        the windows are disjoint and in time order."""
+        first = np.ceil(starts / self.interval).astype(np.int64)
+        last = np.ceil(ends / self.interval).astype(np.int64)
+        counts = np.maximum(last - first, 0)
+        total = int(counts.sum())
+        # first[i], first[i] + 1, ... for each window, without a Python loop
+        offsets = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
+        times = self.interval * (np.repeat(first, counts) + offsets).astype(float)
+        if self.read_rate < 1:
+            times = times[self.rng.random(len(times)) < self.read_rate]
+        return times
+
     def received(self, times: np.ndarray) -> np.ndarray:
         """Arrival times over the bus; NaN for the messages it loses."""
         return self.link.arrivals(times)
@@ -178,6 +192,10 @@ class Truck:
         )
         self._code = log.code(name)
         self._off: list[tuple[float, float]] = []  # reefer off (stranded) during the current leg
+        # legs whose GPS and engine-health readings are not computed yet: (times, nodes, wear,
+        # odometer at each node)
+        self._pending: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
+        self.view.flush = self.flush  # the twin asks before it answers about this truck
         self.trips = 0
         self.km = 0.0
         self.hours = 0.0
@@ -436,32 +454,53 @@ class Truck:
             factor = (t_out - t_in) / roads.expected_hours(edge, t_in)
             roads.report(edge, float(t_out), float(arrival), float(factor))
 
+    PENDING_LEGS = 32  # legs whose readings are computed together
+
     def _readings(
         self, leg: list[int], times: np.ndarray, wear: np.ndarray, km: np.ndarray
     ) -> None:
-        """GPS and engine-health readings along a leg, computed, not simulated."""
-        start, end = float(times[0]), float(times[-1])
+        """Keep a leg's path for its GPS and engine-health readings, computed (not simulated)
+        for many legs at once: when enough are pending, or when the twin is asked about the
+        truck (``flush``)."""
+        if self.gps is None and self.health is None:
+            return
+        network = self.network
+        nodes = np.concatenate([[network.edge_src[leg[0]]], network.edge_dst[leg]])
+        odometer = self.km + np.concatenate([[0.0], np.cumsum(km)])
+        self._pending.append((times, nodes, wear, odometer))
+        if len(self._pending) >= self.PENDING_LEGS:
+            self.flush()
+
+    def flush(self) -> None:
+        """The readings along every pending leg, in one vectorised step per sensor."""
+        pending = self._pending
+        if not pending:
+            return
+        self._pending = []
+        times = np.concatenate([p[0] for p in pending])
+        starts = np.array([p[0][0] for p in pending])
+        ends = np.array([p[0][-1] for p in pending])
         if self.gps is not None:
-            network = self.network
-            nodes = np.concatenate([[network.edge_src[leg[0]]], network.edge_dst[leg]])
-            at = self.gps.times(start, end)
-            xs = np.interp(at, times, network.xy[nodes, 0])
-            ys = np.interp(at, times, network.xy[nodes, 1])
+            at = self.gps.grid(starts, ends)
+            nodes = np.concatenate([p[1] for p in pending])
+            xy = self.network.xy[nodes]
+            xs = np.interp(at, times, xy[:, 0])
+            ys = np.interp(at, times, xy[:, 1])
             received = self.gps.received(at)
             self.view.add_gps(at, received, xs, ys)
             self.log.add_many(
                 GPS, at, received, self._code, self._code, 0, np.zeros(len(at)), xs, ys
             )
         if self.health is not None:
-            at = self.health.times(start, end)
-            true = np.interp(at, times, wear)
+            at = self.health.grid(starts, ends)
+            true = np.interp(at, times, np.concatenate([p[2] for p in pending]))
             noisy = (
                 true + self.health.rng.normal(0.0, self.health.noise_sd, len(at))
                 if self.health.noise_sd
                 else true
             )
             received = self.health.received(at)
-            odometer = self.km + np.interp(at, times, np.concatenate([[0.0], np.cumsum(km)]))
+            odometer = np.interp(at, times, np.concatenate([p[3] for p in pending]))
             self.view.add_health(at, received, noisy, odometer)
             self.log.add_many(HEALTH, at, received, self._code, self._code, 0, noisy)
 
