@@ -139,6 +139,9 @@ class Model:
                 )
                 warehouse.add_stock(stock, products[sku].cold_chain, products[sku].weight_kg)
             self.warehouses[name] = warehouse
+        for name, upstream in plan.warehouse_upstream.items():
+            for stock in self.warehouses[name].stock.values():
+                stock.upstream = self.warehouses[upstream]
 
         # Store shelves.
         profile = hourly_rate_profile(scenario.demand)

@@ -26,6 +26,8 @@ class Plan:
     suppliers: list[str]
     store_warehouse: dict[str, str] = field(default_factory=dict)
     warehouse_supplier: dict[str, str] = field(default_factory=dict)
+    # a warehouse supplied by another warehouse (multi-echelon), by name
+    warehouse_upstream: dict[str, str] = field(default_factory=dict)
     # (location, sku) -> (policy, initial stock); the locations that stock each SKU
     policies: dict[tuple[str, str], tuple[dict[str, Any], int | None]] = field(default_factory=dict)
     store_skus: dict[str, list[str]] = field(default_factory=dict)
@@ -131,9 +133,13 @@ def resolve_plan(scenario: Scenario) -> tuple[Plan | None, Problems]:
                     (path, f"a store is supplied by a warehouse; {target!r} is not one")
                 )
         elif key in plan.warehouses:
-            if target not in plan.suppliers:
+            if target == key or (target not in plan.suppliers and target not in plan.warehouses):
                 problems.append(
-                    (path, f"a warehouse is supplied by a supplier; {target!r} is not one")
+                    (
+                        path,
+                        "a warehouse is supplied by a supplier or another warehouse; "
+                        f"{target!r} is neither",
+                    )
                 )
         else:
             problems.append((path, f"{key!r} is neither a store nor a warehouse of the network"))
@@ -185,20 +191,49 @@ def resolve_plan(scenario: Scenario) -> tuple[Plan | None, Problems]:
     serving_set = set(plan.store_warehouse.values())
     if online is not None:
         serving_set.add(online.warehouse)
-    serving = sorted(serving_set, key=plan.warehouses.index)
-    for warehouse in serving:
-        plan.warehouse_supplier[warehouse] = scenario.supply.get(warehouse) or (
-            _nearest(network, warehouse, plan.suppliers, to_source=False) or plan.suppliers[0]
-        )
-        wanted = {
+    # Warehouses supplied by warehouses: follow each chain up, refusing cycles.
+    wanted: dict[str, set[str]] = {}
+    for warehouse in serving_set:
+        wanted[warehouse] = {
             sku
             for s, w in plan.store_warehouse.items()
             if w == warehouse
             for sku in plan.store_skus[s]
         }
         if online is not None and online.warehouse == warehouse:
-            wanted |= set(online.skus)
-        plan.warehouse_skus[warehouse] = [sku for sku in skus if sku in wanted]
+            wanted[warehouse] |= set(online.skus)
+    for start in sorted(serving_set, key=plan.warehouses.index):
+        chain = [start]
+        node = start
+        while scenario.supply.get(node) in plan.warehouses:
+            upstream = scenario.supply[node]
+            if upstream in chain:
+                cycle = " -> ".join([*chain, upstream])
+                problems.append(
+                    (f"supply.{node}", f"warehouses supply each other in a cycle: {cycle}")
+                )
+                break
+            there = network.free_time(upstream, node)
+            back = network.free_time(node, upstream)
+            if not (math.isfinite(there) and math.isfinite(back)):
+                problems.append((f"supply.{node}", f"no road path between {upstream} and {node}"))
+                break
+            plan.warehouse_upstream[node] = upstream
+            wanted.setdefault(upstream, set()).update(wanted[node])
+            chain.append(upstream)
+            node = upstream
+    if problems:
+        return None, problems
+    serving = sorted(wanted, key=plan.warehouses.index)
+    for warehouse in serving:
+        explicit = scenario.supply.get(warehouse)
+        if explicit in plan.warehouses:
+            plan.warehouse_supplier[warehouse] = explicit
+        else:
+            plan.warehouse_supplier[warehouse] = explicit or (
+                _nearest(network, warehouse, plan.suppliers, to_source=False) or plan.suppliers[0]
+            )
+        plan.warehouse_skus[warehouse] = [sku for sku in skus if sku in wanted[warehouse]]
 
     # Policies: later rules override earlier ones.
     rules: list[InventoryRule] = list(scenario.inventory)

@@ -163,3 +163,42 @@ def serial_two_stage_backorders(
         "backlog": float((np.maximum(-net, 0) * weight).sum()),
         "warehouse_on_hand": float((np.maximum(warehouse_level - y, 0) * py).sum()),
     }
+
+
+def serial_backorders(levels: list[int], rate: float, leads: list[float]) -> dict[str, float]:
+    """A serial chain at one-for-one base-stock, store first: ``levels[0]`` and ``leads[0]`` are
+    the store's, the last the top warehouse's (its supplier never short). Poisson unit demand,
+    fixed lead times, backorders, first come first served.
+
+    The units a stage j still owes its customer stage, B_j = (X_j + B_{j+1} - S_j)+, with
+    X_j ~ Poisson(rate L_j) independent; the store's net stock is S_1 - X_1 - B_2.
+
+    >>> two = serial_two_stage_backorders(10, 16, 16.0, 0.5, 1.0)
+    >>> serial = serial_backorders([10, 16], 16.0, [0.5, 1.0])
+    >>> round(serial["fill_rate"], 9) == round(two["fill_rate"], 9)
+    True
+    """
+    owed = np.array([1.0])  # distribution of B above the top stage: nothing
+    owed_by: list[np.ndarray] = []
+    for level, lead in zip(reversed(levels), reversed(leads), strict=True):
+        mean = rate * lead
+        pmf = stats.poisson(mean).pmf(np.arange(int(mean + 20 * np.sqrt(mean + 1) + 40)))
+        outstanding = np.convolve(pmf, owed)  # X_j + B_{j+1}
+        owed_by.append(outstanding)
+        short = np.zeros(max(1, len(outstanding) - level))
+        short[0] = outstanding[: level + 1].sum()
+        short[1:] = outstanding[level + 1 :]
+        owed = short  # B_j = (X_j + B_{j+1} - S_j)+
+    store_out = owed_by[-1]  # X_1 + B_2, the store's units on order
+    n = np.arange(len(store_out))
+    net = levels[0] - n
+    upstream = owed_by[-2] if len(owed_by) > 1 else None
+    result = {
+        "fill_rate": float(store_out[net > 0].sum()),
+        "on_hand": float((np.maximum(net, 0) * store_out).sum()),
+        "backlog": float((np.maximum(-net, 0) * store_out).sum()),
+    }
+    if upstream is not None:  # the next stage up: on hand E[(S_2 - X_2 - B_3)+]
+        k = np.arange(len(upstream))
+        result["warehouse_on_hand"] = float((np.maximum(levels[1] - k, 0) * upstream).sum())
+    return result

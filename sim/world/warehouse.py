@@ -30,7 +30,7 @@ SUPPLIER_RECEIPT = KIND["supplier_receipt"]
 
 
 class Destination(Protocol):
-    """Where a line goes: a store shelf, or an online customer order."""
+    """Where a line goes: a store shelf, an online customer order, a downstream warehouse."""
 
     location: str
     sku: str
@@ -99,6 +99,21 @@ class WarehouseStock(StockPoint):
         self.policy = policy
         self.lead_time = lead_time
         self.owed: deque[Owed] = deque()
+        # set by its warehouse: where it orders (None: from its supplier) and how it receives
+        self.upstream: Warehouse | None = None
+        self.warehouse: Warehouse | None = None
+        self._entity = 0
+        self._sku_code = 0
+
+    # as a destination of an upstream warehouse's lines
+    def receive(self, lots: list[tuple[float, int]], ordered_at: float) -> None:
+        assert self.warehouse is not None
+        self.warehouse._receive(self, sum(units for _, units in lots), lots, ordered_at)
+
+    def cancel_inbound(self, qty: int) -> None:
+        assert self.warehouse is not None
+        self.warehouse._advance(self)
+        self.record.on_order -= qty
 
 
 class DockStats:
@@ -179,6 +194,9 @@ class Warehouse:
         self._code = log.code(name)
 
     def add_stock(self, stock: WarehouseStock, cold: bool, weight: float) -> None:
+        stock.warehouse = self
+        stock._entity = self._code
+        stock._sku_code = self.log.code(stock.sku)
         self.stock[stock.sku] = stock
         self.cold[stock.sku] = cold
         self.weight[stock.sku] = weight
@@ -322,7 +340,9 @@ class Warehouse:
         self.log.add(
             SUPPLIER_ORDER, now, now, self._code, self._code, self.log.code(stock.sku), float(qty)
         )
-        if self.inbound is None:
+        if stock.upstream is not None:  # from another warehouse, on its trucks
+            stock.upstream.receive_order(stock, qty)
+        elif self.inbound is None:
             call_at(self.env, now + stock.lead_time(), lambda: self._receive_supply(stock, qty))
         else:
             call_at(self.env, now + stock.lead_time(), lambda: self._supply_arrives(stock, qty))
@@ -345,14 +365,27 @@ class Warehouse:
         self._receive_supply(stock, qty)
 
     def _receive_supply(self, stock: WarehouseStock, qty: int) -> None:
+        now = self.env.now
+        expiry = now + stock.shelf_life if stock.shelf_life is not None else math.inf
+        self._receive(stock, qty, [(expiry, qty)], None)
+
+    def _receive(
+        self,
+        stock: WarehouseStock,
+        qty: int,
+        lots: list[tuple[float, int]],
+        ordered_at: float | None,
+    ) -> None:
+        """Goods in, from a supplier or an upstream warehouse: book them, serve what is owed."""
         self._advance(stock)
         now = self.env.now
         self.log.add(
             SUPPLIER_RECEIPT, now, now, self._code, self._code, self.log.code(stock.sku), float(qty)
         )
-        expiry = now + stock.shelf_life if stock.shelf_life is not None else math.inf
+        if ordered_at is not None:
+            stock.lead_time_unit_hours += qty * (now - ordered_at)
         stock.on_hand += qty
-        stock.add_lots([(expiry, qty)])
+        stock.add_lots(lots)
         stock.received += qty
         rec = stock.record
         rec.on_hand += qty

@@ -207,3 +207,31 @@ def test_the_twin_knows_a_truck_only_from_gps_that_has_arrived() -> None:
     assert view.position(1.34) == pytest.approx((1.0, 0.0, 0.0))
     model.env.run(until=1.37)
     assert view.position(1.37) == pytest.approx((4 / 3, 20.0, 0.0))
+
+
+def test_a_warehouse_can_be_supplied_by_another_but_not_in_a_cycle(tmp_path: Path) -> None:
+    from sim.errors import ScenarioError
+
+    data = line_chain()
+    data["network"]["nodes"].append({"id": "W2", "kind": "warehouse", "x": 30, "y": 0})
+    data["network"]["roads"].append({"from": "W1", "to": "W2", "km": 30, "speed_kmh": 60})
+    data["network"]["roads"].append({"from": "W2", "to": "S1", "km": 30, "speed_kmh": 60})
+    data["supply"] = {"S1": "W2", "W2": "W1"}
+    data["inventory"].append(
+        {"locations": ["W2"], "skus": ["A"], "policy": {"kind": "base_stock", "level": 20}}
+    )
+    data["fleet"][0]["home"] = ["W*"]
+    data["run"]["horizon"] = "2d"
+    result = Model(load_scenario_data(data), 0, events_path=tmp_path / "e.parquet").run()
+    flows = result.flows.set_index("location")
+    # S1 orders 20 from W2 at 0; W2 (base stock 20) ships them and orders 20 from W1, which
+    # ships them on its own truck over the 30 km between the two
+    assert flows.loc["S1"].received == 20
+    assert flows.loc["W2"].shipped == 20 and flows.loc["W1"].shipped == 20
+    assert flows.loc["W2"].received == 20
+    data["supply"] = {"S1": "W2", "W2": "W1", "W1": "W2"}
+    with pytest.raises(ScenarioError, match=r"in a cycle: W\d -> W\d -> W\d"):
+        load_scenario_data(data)
+    data["supply"] = {"W1": "W1"}
+    with pytest.raises(ScenarioError, match="supplied by a supplier or another warehouse"):
+        load_scenario_data(data)

@@ -177,6 +177,32 @@ def _serial(store: int, warehouse: int, kpi: str, key: str, scale: float, text: 
     )
 
 
+THREE_LEADS = [LEAD_DAYS, 0.5, 1.0]  # W2 -> S1, W1 -> W2, supplier -> W1
+
+
+def _three(levels: tuple[int, int, int], kpi: str, key: str, scale: float, text: str) -> Case:
+    def value(lv: tuple[int, int, int]) -> float:
+        stages = theory.serial_backorders(list(lv), RATE, THREE_LEADS)
+        if key == "warehouses_on_hand":  # both warehouses: W2's, plus W1's E[(S3 - X3)+]
+            top = theory.base_stock_backorders(lv[2], RATE, THREE_LEADS[2])["on_hand"]
+            return stages["warehouse_on_hand"] + top
+        return scale * stages[key]
+
+    s1, s2, s3 = levels
+    if key == "warehouses_on_hand":  # a unit more or less at the top warehouse, which holds most
+        near = [(s1, s2, s3 - 1), (s1, s2, s3 + 1)]
+    else:
+        near = [(s1 - 1, s2, s3), (s1 + 1, s2, s3)]
+    return Case(
+        "serial_three_stage",
+        f"S{s1}_{s2}_{s3}",
+        kpi,
+        lambda: value(levels),
+        text,
+        lambda: [value(lv) for lv in near],
+    )
+
+
 def _bullwhip(periods: int, cover: int) -> Case:
     def value(p: int, c: float) -> float:
         return theory.bullwhip_moving_average(p, c)
@@ -237,6 +263,22 @@ CASES: list[Case] = [
             _serial(s1, s2, "store_backlog", "backlog", 1, "store backlog = E[(X + B - S1)+]"),
             _serial(
                 s1, s2, "warehouse_on_hand", "warehouse_on_hand", 1, "warehouse = E[(S2 - Y)+]"
+            ),
+        )
+    ),
+    *(
+        case
+        for levels in ((10, 8, 16), (12, 10, 20), (9, 6, 22))
+        for case in (
+            _three(levels, "fill_rate", "fill_rate", 100, "fill % = 100 P(S1 - X1 - B2 > 0)"),
+            _three(levels, "store_on_hand", "on_hand", 1, "store on hand = E[(S1 - X1 - B2)+]"),
+            _three(levels, "store_backlog", "backlog", 1, "store backlog = E[(X1 + B2 - S1)+]"),
+            _three(
+                levels,
+                "warehouse_on_hand",
+                "warehouses_on_hand",
+                1,
+                "warehouses = E[(S2 - X2 - B3)+] + E[(S3 - X3)+]",
             ),
         )
     ),
