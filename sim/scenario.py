@@ -863,7 +863,7 @@ def _sweep_problems(scenario: Scenario) -> list[tuple[str, str]]:
         return []
     problems = []
     for key in sweep.parameters:
-        top = key.split(".")[0].split("[")[0]
+        top = parse_path(key)[0]
         if top in FIXED_ACROSS_VARIANTS:
             problems.append((f"sweep.parameters.{key}", "a sweep cannot change this"))
     for i, name in enumerate(sweep.variants or []):
@@ -887,7 +887,7 @@ def _variant_problems(scenario: Scenario) -> list[tuple[str, str]]:
         problems.append(("reference", f"{scenario.reference!r} is not a variant ({known})"))
     for name, overrides in scenario.variants.items():
         for key in overrides:
-            top = str(key).split(".")[0].split("[")[0]
+            top = parse_path(str(key))[0]
             if top in FIXED_ACROSS_VARIANTS:
                 problems.append(
                     (

@@ -144,7 +144,6 @@ def compare(
             extra = (this["iot_cost"] - ref["iot_cost"]).to_numpy(dtype=float)
             # a few more messages are not an investment: the ratio would only measure noise
             material = extra > 0.01 * np.maximum(ref["iot_cost"].to_numpy(dtype=float), 0)
-            material &= extra > 0
             with np.errstate(divide="ignore", invalid="ignore"):
                 roi = np.where(material, 100 * net / extra, math.nan)
             for (name, unit, better, _), values in zip(COMPARISON_ONLY, (net, roi), strict=True):

@@ -46,15 +46,10 @@ class Manual(VisibilityPolicy):
         return self.count_interval
 
 
-@register
-class Periodic(VisibilityPolicy):
-    """Shelf reads taken and uploaded in one batch every ``sync_interval`` (a handheld RFID
-    sweep, or a gateway that syncs a few times a day), plus optional cycle counts."""
+class _ShelfReading(VisibilityPolicy):
+    """Shelf reads feed the records; physical counts on top are optional."""
 
-    kind = "periodic"
     requires_sensors = ("shelf",)
-    example = {"sync_interval": "8h", "count_interval": "30d"}
-    sync_interval: PositiveDuration
     count_interval: PositiveDuration | None = None
 
     def count_period(self) -> float | None:
@@ -63,25 +58,26 @@ class Periodic(VisibilityPolicy):
     @property
     def reads_shelves(self) -> bool:
         return True
+
+
+@register
+class Periodic(_ShelfReading):
+    """Shelf reads taken and uploaded in one batch every ``sync_interval`` (a handheld RFID
+    sweep, or a gateway that syncs a few times a day), plus optional cycle counts."""
+
+    kind = "periodic"
+    example = {"sync_interval": "8h", "count_interval": "30d"}
+    sync_interval: PositiveDuration
 
     def read_period(self, sensor: ShelfSensor | None) -> float | None:
         return self.sync_interval
 
 
 @register
-class Realtime(VisibilityPolicy):
+class Realtime(_ShelfReading):
     """Shelf sensor reads at the sensor's own interval, through the bus; optional counts."""
 
     kind = "realtime"
-    requires_sensors = ("shelf",)
-    count_interval: PositiveDuration | None = None
-
-    def count_period(self) -> float | None:
-        return self.count_interval
-
-    @property
-    def reads_shelves(self) -> bool:
-        return True
 
     def read_period(self, sensor: ShelfSensor | None) -> float | None:
         return sensor.interval if sensor is not None else None

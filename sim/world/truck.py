@@ -68,11 +68,7 @@ class Channel:
 
     def times(self, start: float, end: float) -> np.ndarray:
         """Reading times in [start, end) on the channel's grid, thinned by the read rate."""
-        first = math.ceil(start / self.interval)
-        times = self.interval * np.arange(first, math.ceil(end / self.interval), dtype=float)
-        if self.read_rate < 1:
-            times = times[self.rng.random(len(times)) < self.read_rate]
-        return times
+        return self.grid(np.array([start]), np.array([end]))
 
     def grid(self, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
         """Reading times on the channel's grid in each [start, end), thinned by the read rate;
@@ -100,9 +96,8 @@ class Router:
         self.policy = policy
         self.network = network
         self.roads = roads
+        # a re-planning policy reads GPS travel-time reports; only then are they worth making
         self.replans = policy.replans
-        # GPS travel-time reports are only worth making when a policy reads them
-        self.collects_reports = policy.replans
 
     def path(self, source: int, target: int, now: float, departed: float) -> list[int]:
         key, hours = self.policy.road_hours(self.roads, now, departed)
@@ -404,7 +399,7 @@ class Truck:
             times = np.array([start, *exits[:n]])
             if self._lifetime is not None:
                 self._life_left -= times[-1] - start
-            if self.gps is not None and self.router is not None and self.router.collects_reports:
+            if self.gps is not None and self.router is not None and self.router.replans:
                 self._report_roads(leg, times)
             self._readings(leg, times, np.concatenate([[self.wear], path_wear[:n]]), km[:n])
             leg_km = float(km[:n].sum())

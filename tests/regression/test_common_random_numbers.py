@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import pytest
 from click.testing import CliRunner
 
 from sim.cli import cli
@@ -95,10 +94,7 @@ def test_run_prints_and_writes_the_comparison(
     assert on_hand.ci_low > 0 and on_hand.significant
 
 
-@pytest.mark.parametrize("dry", [True])
-def test_dry_run_writes_nothing(
-    tiny: dict[str, Any], write_scenario: Any, tmp_path: Path, dry: bool
-) -> None:
+def test_dry_run_writes_nothing(tiny: dict[str, Any], write_scenario: Any, tmp_path: Path) -> None:
     path = write_scenario(tiny)
     out = tmp_path / "results"
     result = CliRunner().invoke(cli, ["run", str(path), "--out", str(out), "--dry", "-n", "2"])
