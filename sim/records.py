@@ -247,12 +247,14 @@ TIMESERIES_SCHEMA = pa.schema(
         ("sku", NAME),
         ("on_hand", pa.float64()),
         ("record", pa.float64()),
+        ("backlog", pa.float64()),
     ]
 )
 
 
 class TimeSeries:
-    """True and recorded stock per (location, SKU), sampled every ``interval`` hours.
+    """True and recorded stock per (location, SKU), and the units owed (customer backorders at
+    a store, orders not yet shipped at a warehouse), sampled every ``interval`` hours.
 
     Samples are kept as array chunks and flushed to Parquet like the event log.
     """
@@ -271,7 +273,7 @@ class TimeSeries:
         self.interval = interval
         self.chunk_rows = chunk_rows
         self.names: list[tuple[str, str]] = []
-        self._chunks: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
+        self._chunks: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
         self._pending = 0
         self._sink = ParquetSink(path if self.enabled else None, TIMESERIES_SCHEMA)
 
@@ -279,8 +281,15 @@ class TimeSeries:
         self.names.append((location, sku))
         return len(self.names) - 1
 
-    def add_many(self, t: np.ndarray, series: int, on_hand: np.ndarray, record: np.ndarray) -> None:
-        self._chunks.append((t, np.full(len(t), series, dtype=np.int32), on_hand, record))
+    def add_many(
+        self,
+        t: np.ndarray,
+        series: int,
+        on_hand: np.ndarray,
+        record: np.ndarray,
+        backlog: np.ndarray,
+    ) -> None:
+        self._chunks.append((t, np.full(len(t), series, dtype=np.int32), on_hand, record, backlog))
         self._pending += len(t)
         if self._pending >= self.chunk_rows:
             self.flush()
@@ -288,8 +297,8 @@ class TimeSeries:
     def flush(self) -> None:
         if not self.enabled or not self._chunks:
             return
-        t, series, on_hand, record = (
-            np.concatenate([c[i] for c in self._chunks]) for i in range(4)
+        t, series, on_hand, record, backlog = (
+            np.concatenate([c[i] for c in self._chunks]) for i in range(5)
         )
         index = pa.array(series, pa.int32())
         locations = pa.array([n[0] for n in self.names], pa.string())
@@ -302,6 +311,7 @@ class TimeSeries:
                 pa.DictionaryArray.from_arrays(index, skus),
                 pa.array(on_hand.astype(float)),
                 pa.array(record.astype(float)),
+                pa.array(backlog.astype(float)),
             ],
             schema=TIMESERIES_SCHEMA,
         )

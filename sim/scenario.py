@@ -26,6 +26,7 @@ from pydantic import (
     ValidationError,
     WithJsonSchema,
     create_model,
+    field_validator,
     model_validator,
 )
 
@@ -410,17 +411,25 @@ class Promotion(Strict):
 
 
 class DemandSpec(Strict):
-    """Non-homogeneous Poisson customers; profiles are rescaled to average 1."""
+    """Non-homogeneous Poisson customers; profiles are rescaled to average 1. A zero in a
+    profile is an hour (or day) with no customers: a closed shop."""
 
     unmet: Literal["lost", "backorder"] = "lost"
-    daily_profile: Annotated[list[PositiveFloat], Field(min_length=24, max_length=24)] = Field(
+    daily_profile: Annotated[list[NonNegativeFloat], Field(min_length=24, max_length=24)] = Field(
         default_factory=lambda: [1.0] * 24
     )
-    weekly_profile: Annotated[list[PositiveFloat], Field(min_length=7, max_length=7)] = Field(
+    weekly_profile: Annotated[list[NonNegativeFloat], Field(min_length=7, max_length=7)] = Field(
         default_factory=lambda: [1.0] * 7
     )
     streams: Annotated[list[DemandStream], Field(min_length=1)]
     promotions: list[Promotion] = Field(default_factory=list)
+
+    @field_validator("daily_profile", "weekly_profile")
+    @classmethod
+    def _open_sometime(cls, profile: list[float]) -> list[float]:
+        if not any(profile):
+            raise ValueError("a profile needs at least one hour (day) with customers")
+        return profile
 
 
 class OnlineSpec(Strict):

@@ -15,7 +15,7 @@ from pydantic import Field, model_validator
 
 from sim.iot.twin import StockRecord
 from sim.policies.base import Policy, PolicyFamily, register
-from sim.scenario import NonNegativeInt, PositiveDuration, PositiveInt
+from sim.scenario import Duration, NonNegativeInt, PositiveDuration, PositiveInt
 
 REPLENISHMENT = PolicyFamily("replenishment")
 
@@ -32,6 +32,11 @@ class ReplenishmentPolicy(Policy):
     @property
     def review_period(self) -> float | None:
         return None  # continuous review
+
+    @property
+    def first_review_at(self) -> float | None:
+        """When the first periodic review falls; later ones follow every ``review_period``."""
+        return self.review_period
 
     @property
     def trigger(self) -> int:
@@ -98,16 +103,23 @@ class MinMax(ReplenishmentPolicy):
 
 @register
 class Periodic(ReplenishmentPolicy):
-    """(R, S): every ``review`` period, order up to S."""
+    """(R, S): every ``review`` period, order up to S. The first review falls at
+    ``first_review`` (default: one review period in), so ``first_review: 22h`` with
+    ``review: 1d`` reviews every evening at ten."""
 
     kind = "R_S"
     example = {"review": "2d", "S": 30}
     review: PositiveDuration
     S: PositiveInt
+    first_review: Duration | None = None
 
     @property
     def review_period(self) -> float | None:
         return self.review
+
+    @property
+    def first_review_at(self) -> float | None:
+        return self.review if self.first_review is None else self.first_review
 
     def order_quantity(self, position: int) -> int:
         return max(0, self.S - position)
@@ -143,7 +155,7 @@ class MovingAverage(ReplenishmentPolicy):
     """Order-up-to with a moving-average forecast: every ``review``, the level is ``cover``
     times the mean demand per review period over the last ``periods`` periods (as the tills
     recorded it) plus ``safety``; order up to it. Before ``periods`` periods have passed the
-    forecast is ``start_forecast`` per period."""
+    forecast is ``start_forecast`` per period. ``first_review`` as for R_S."""
 
     kind = "moving_average"
     example = {"review": "1d", "periods": 4, "cover": 2.0, "start_forecast": 20.0}
@@ -152,10 +164,15 @@ class MovingAverage(ReplenishmentPolicy):
     cover: Annotated[float, Field(gt=0)]
     start_forecast: Annotated[float, Field(ge=0)]
     safety: Annotated[int, Field(ge=0)] = 0
+    first_review: Duration | None = None
 
     @property
     def review_period(self) -> float | None:
         return self.review
+
+    @property
+    def first_review_at(self) -> float | None:
+        return self.review if self.first_review is None else self.first_review
 
     def level(self, history: list[int]) -> float:
         recent = history[-self.periods :]

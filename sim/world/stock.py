@@ -106,8 +106,14 @@ class StockPoint:
         first = self.next_sample
         times = np.arange(first, t, ts.interval)
         if len(times):
-            level = np.full(len(times), self.on_hand)
-            ts.add_many(times, self._ts_id, level, np.full(len(times), self.record.on_hand))
+            size = len(times)
+            ts.add_many(
+                times,
+                self._ts_id,
+                np.full(size, self.on_hand),
+                np.full(size, self.record.on_hand),
+                np.full(size, self.backlog),
+            )
             self.next_sample = float(times[-1] + ts.interval)
 
     def flows(self) -> dict[str, float]:

@@ -146,7 +146,7 @@ class _State:
         self.customers = shelf.customers
         self.served = shelf.customers_served
         # (times, on hand after, record after) of each processed segment, for the time series
-        self.segments: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        self.segments: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
 
     def account(self, t: float) -> None:
         dt = t - self.last_t
@@ -214,8 +214,8 @@ class Shelf(StockPoint):
         self._carry_id = np.empty(0, dtype=np.int64)
         self._gen = 0
         # segments (and outside changes) not yet turned into time-series samples
-        self._series: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
-        self._series_start = (initial, initial)
+        self._series: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
+        self._series_start = (initial, initial, 0)
         self._stash: tuple[int, _State] | None = None
         self._version = 0  # bumped by every commit: a kept look-ahead is valid only before it
         self._entity = log.code(location)
@@ -308,7 +308,9 @@ class Shelf(StockPoint):
                 state.tx -= units
                 if self._ts.enabled:
                     at = np.array([next_expiry])
-                    state.segments.append((at, np.array([state.on]), np.array([state.r])))
+                    state.segments.append(
+                        (at, np.array([state.on]), np.array([state.r]), np.array([state.backlog]))
+                    )
                 position = state.r + self.record.on_order - state.r_back
                 if trigger is not None and position <= trigger:
                     return next_expiry, state
@@ -420,7 +422,8 @@ class Shelf(StockPoint):
         state.shrunk += taken_units - sold_units
         state.served += customers - int(np.count_nonzero(short))
         if backorder:
-            backlog_before = state.backlog + np.concatenate(([0], np.cumsum(short)[:-1]))
+            backlog_after = state.backlog + np.cumsum(short)
+            backlog_before = np.concatenate(([state.backlog], backlog_after[:-1]))
             state.backorder_hours += float(np.dot(backlog_before, dt))
             state.backordered += shorts
             state.backlog += shorts
@@ -449,7 +452,8 @@ class Shelf(StockPoint):
         state.last_t = float(t[-1])
         state.pos = begin + n
         if self._ts.enabled:
-            state.segments.append((t, on_after, r_after))
+            owed = backlog_after if backorder else np.full(n, state.backlog)
+            state.segments.append((t, on_after, r_after, owed))
         return decision
 
     def _commit(self, state: _State, boundary: float) -> None:
@@ -471,7 +475,7 @@ class Shelf(StockPoint):
                 )
         if self._ts.enabled and state.segments:
             if not self._series:
-                self._series_start = (self.on_hand, self.record.on_hand)
+                self._series_start = (self.on_hand, self.record.on_hand, self.backlog)
             self._series.extend(state.segments)
         self._pos = state.pos
         self.on_hand = state.on
@@ -543,8 +547,9 @@ class Shelf(StockPoint):
         idx[before] = 0
         on = np.concatenate([p[1] for p in pending])[idx]
         rec = np.concatenate([p[2] for p in pending])[idx]
-        on[before], rec[before] = self._series_start
-        ts.add_many(sample_times, self._ts_id, on, rec)
+        owed = np.concatenate([p[3] for p in pending])[idx]
+        on[before], rec[before], owed[before] = self._series_start
+        ts.add_many(sample_times, self._ts_id, on, rec, owed)
         self.next_sample = float(sample_times[-1] + ts.interval)
 
     def _sample(self, t: float) -> None:
@@ -556,9 +561,15 @@ class Shelf(StockPoint):
         """Keep a level change made outside the segments (delivery, count) for the samples."""
         if self._ts.enabled:
             if not self._series:
-                self._series_start = (self.on_hand, self.record.on_hand)
-            now = np.array([self.env.now])
-            self._series.append((now, np.array([self.on_hand]), np.array([self.record.on_hand])))
+                self._series_start = (self.on_hand, self.record.on_hand, self.backlog)
+            self._series.append(
+                (
+                    np.array([self.env.now]),
+                    np.array([self.on_hand]),
+                    np.array([self.record.on_hand]),
+                    np.array([self.backlog]),
+                )
+            )
 
     # -- decisions and scheduling ------------------------------------------------------------
 
@@ -658,8 +669,9 @@ class Shelf(StockPoint):
 
     def start(self) -> None:
         """Review at time zero (a shelf that starts at or below its trigger orders at once)."""
-        if self.policy.review_period:
-            call_at(self.env, self.policy.review_period, self._review)
+        first = self.policy.first_review_at
+        if first is not None:
+            call_at(self.env, first, self._review)
         elif self._trigger is not None and self.record.position <= self._trigger:
             self._order_now()
         self.reschedule()

@@ -203,9 +203,9 @@ class Warehouse:
 
     def start(self) -> None:
         for stock in self.stock.values():
-            period = stock.policy.review_period
-            if period:
-                call_at(self.env, period, lambda s=stock: self._review(s))  # type: ignore[misc]
+            first = stock.policy.first_review_at
+            if first is not None:
+                call_at(self.env, first, lambda s=stock: self._review(s))  # type: ignore[misc]
             else:
                 self._check(stock)
 

@@ -12,10 +12,12 @@ from __future__ import annotations
 import math
 import os
 import sys
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from scipy import stats
 
@@ -42,6 +44,9 @@ class Case:
     # what theory gives for a slightly wrong model (one unit of stock more or less): the run
     # must be long enough that the band excludes it
     near_miss: Callable[[], list[float]] = list
+    # per-replication values when the case is not a KPI column: (experiment, variant) -> values,
+    # for a file that records a time series (its run is written to a temporary folder)
+    measure: Callable[[Experiment, str], np.ndarray] | None = None
 
 
 def _lost(level: int) -> Case:
@@ -203,6 +208,108 @@ def _three(levels: tuple[int, int, int], kpi: str, key: str, scale: float, text:
     )
 
 
+@dataclass(frozen=True)
+class SerialInstance:
+    """A three-stage serial instance in stockpyl's terms, stages listed store first."""
+
+    demand: float  # Poisson mean per period (day)
+    echelon_holding: tuple[float, float, float]  # h_j per unit per period
+    stockout: float  # p per unit per period, at the store
+    leads: tuple[int, int, int] = (1, 1, 2)  # L_j in periods
+
+    @property
+    def local_holding(self) -> list[float]:
+        h = self.echelon_holding
+        return [h[0] + h[1] + h[2], h[1] + h[2], h[2]]
+
+
+CLARK_SCARF = {
+    "a": SerialInstance(8, (3, 2, 2), 37.12),
+    "b": SerialInstance(8, (1, 1, 1), 20),
+    "c": SerialInstance(5, (3, 2, 2), 100),
+}
+
+
+def stockpyl_serial(
+    instance: SerialInstance, echelon_levels: tuple[int, int, int] | None = None
+) -> tuple[tuple[int, int, int], float]:
+    """stockpyl's exact Chen-Zheng algorithm: the optimal echelon base-stock levels and their
+    expected cost per period, or (``echelon_levels`` given) the expected cost of those levels."""
+    import stockpyl.ssm_serial as ssm
+    from stockpyl.demand_source import DemandSource
+
+    # stockpyl 1.0.2 calls np.array(value, ndmin=1, copy=False) on scalars, which NumPy 2
+    # refuses; hand it arrays (the same result under NumPy 1)
+    if not getattr(ssm.find_nearest, "numpy2_safe", False):
+        original = ssm.find_nearest
+
+        def find_nearest(array, values, *args, **kwargs):  # type: ignore[no-untyped-def]
+            if np.ndim(values) == 0:
+                return int(original(array, np.array([values], float), *args, **kwargs)[0])
+            return original(array, np.asarray(values, float), *args, **kwargs)
+
+        find_nearest.numpy2_safe = True  # type: ignore[attr-defined]
+        ssm.find_nearest = find_nearest
+
+    h, leads = instance.echelon_holding, instance.leads
+    levels = None if echelon_levels is None else dict(enumerate(echelon_levels, start=1))
+    best, cost = ssm.optimize_base_stock_levels(
+        num_nodes=3,
+        echelon_holding_cost={1: h[0], 2: h[1], 3: h[2]},
+        lead_time={1: leads[0], 2: leads[1], 3: leads[2]},
+        stockout_cost=instance.stockout,
+        demand_source=DemandSource(type="P", mean=instance.demand),
+        S=levels,
+    )
+    return (int(best[1]), int(best[2]), int(best[3])), float(cost)
+
+
+def period_end_cost(experiment: Experiment, variant: str) -> np.ndarray:
+    """Cost per period in stockpyl's accounting, per replication, from the midnight samples of
+    the time series (the end-of-period state): local holding on each stage's on hand, the
+    stockout cost on the store's backorders, and in-transit holding at the shipping stage's
+    rate. Units in transit to stage j average demand x L_j whatever the policy (Little's law),
+    so that term is added as a constant."""
+    instance = CLARK_SCARF[variant]
+    assert experiment.folder is not None
+    series = pd.read_parquet(experiment.folder / "timeseries.parquet")
+    warmup = experiment.scenario.run.warmup
+    series = series[(series.variant == variant) & (series.t > warmup)]
+    state = series.pivot_table(
+        index=["replication", "t"], columns="location", values=["on_hand", "backlog"]
+    )
+    local = instance.local_holding
+    cost = (
+        local[0] * state["on_hand"]["S1"]
+        + local[1] * state["on_hand"]["W2"]
+        + local[2] * state["on_hand"]["W1"]
+        + instance.stockout * state["backlog"]["S1"]
+        + instance.demand * (local[1] * instance.leads[0] + local[2] * instance.leads[1])
+    )
+    return cost.groupby(level="replication").mean().to_numpy(dtype=float)
+
+
+def _clark_scarf(variant: str) -> Case:
+    instance = CLARK_SCARF[variant]
+
+    def late_store() -> list[float]:
+        # the classic slip: the store's order arriving a period later than stockpyl's model
+        levels, _ = stockpyl_serial(instance)
+        leads = (instance.leads[0] + 1, *instance.leads[1:])
+        slower = SerialInstance(instance.demand, instance.echelon_holding, instance.stockout, leads)
+        return [stockpyl_serial(slower, levels)[1]]
+
+    return Case(
+        "serial_clark_scarf",
+        variant,
+        "cost per period",
+        lambda: stockpyl_serial(instance)[1],
+        "stockpyl: expected cost per period at the optimal echelon levels",
+        late_store,
+        measure=period_end_cost,
+    )
+
+
 def _bullwhip(periods: int, cover: int) -> Case:
     def value(p: int, c: float) -> float:
         return theory.bullwhip_moving_average(p, c)
@@ -282,6 +389,7 @@ CASES: list[Case] = [
             ),
         )
     ),
+    *(_clark_scarf(variant) for variant in CLARK_SCARF),
     *_queue("mm1_light", 1, 0.5),
     *_queue("mm1_heavy", 1, 51 / 60),
     *_queue("mm3", 3, 2.4),
@@ -304,14 +412,26 @@ CASES: list[Case] = [
 
 def run_cases(cases: list[Case] = CASES) -> pd.DataFrame:
     """Run each file once (all its variants) and compare every case with its theory."""
+    with tempfile.TemporaryDirectory() as folder:
+        return _run_cases(cases, Path(folder))
+
+
+def _run_cases(cases: list[Case], folder: Path) -> pd.DataFrame:
     experiments: dict[str, Experiment] = {}
     rows = []
     for case in cases:
         if case.file not in experiments:
             scenario = load_scenario(FILES / f"{case.file}.yaml")
-            experiments[case.file] = run_experiment(scenario, None, progress=False)
-        kpis = experiments[case.file].kpis
-        values = kpis[kpis.variant == case.variant][case.kpi].to_numpy(dtype=float)
+            recorded = any(c.measure is not None for c in cases if c.file == case.file)
+            experiments[case.file] = run_experiment(
+                scenario, folder if recorded else None, progress=False
+            )
+        experiment = experiments[case.file]
+        if case.measure is not None:
+            values = case.measure(experiment, case.variant)
+        else:
+            kpis = experiment.kpis
+            values = kpis[kpis.variant == case.variant][case.kpi].to_numpy(dtype=float)
         n = len(values)
         mean = float(values.mean())
         se = float(values.std(ddof=1) / math.sqrt(n))
