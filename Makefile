@@ -15,7 +15,7 @@ run: $(STAMP)
 	$(BIN)/sim run scenarios/iot_value.yaml
 
 test: lint
-	$(BIN)/python -m pytest -n 2 -q
+	$(BIN)/python -m pytest -n 2 --dist loadfile -q
 
 validate: $(STAMP)
 	$(BIN)/python tests/validation/cases.py

@@ -913,11 +913,18 @@ def _is_path(key: Any) -> bool:
 
 
 def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
-    """``override`` merged into a copy of ``base``: mappings merge, everything else replaces."""
+    """``override`` merged into a copy of ``base``: mappings merge, everything else replaces.
+    A mapping with another ``kind`` (a policy, a distribution) replaces the old one whole: the
+    old kind's parameters mean nothing to the new one."""
     merged = dict(base)
     for key, value in override.items():
-        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
-            merged[key] = deep_merge(merged[key], value)
+        old = merged.get(key)
+        if (
+            isinstance(value, Mapping)
+            and isinstance(old, Mapping)
+            and value.get("kind", old.get("kind")) == old.get("kind")
+        ):
+            merged[key] = deep_merge(old, value)
         else:
             merged[key] = value
     return merged
@@ -1001,7 +1008,7 @@ def _message(error: Mapping[str, Any], vocabulary: set[str]) -> str:
     loc = error["loc"]
     if kind == "extra_forbidden":
         key = str(loc[-1])
-        close = difflib.get_close_matches(key, sorted(vocabulary), n=1, cutoff=0.6)
+        close = difflib.get_close_matches(key, sorted(vocabulary - {key}), n=1, cutoff=0.6)
         hint = f"; did you mean {close[0]!r}?" if close else ""
         return f"unknown key {key!r}{hint}"
     if kind == "missing":

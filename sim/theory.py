@@ -7,7 +7,7 @@ Each function is the textbook formula, written plainly; the references are in
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats
+from scipy import integrate, stats
 
 
 def erlang_b(servers: int, load: float) -> float:
@@ -97,6 +97,38 @@ def md1_wait(arrival_rate: float, service: float) -> float:
 def availability(mean_life: float, mean_repair: float) -> float:
     """Long-run availability of a unit run to failure and repaired: MTBF / (MTBF + MTTR)."""
     return mean_life / (mean_life + mean_repair)
+
+
+def age_replacement_cost_rate(
+    age: float,
+    lifetime: stats.rv_continuous,
+    failure_cost: float,
+    failure_hours: float,
+    planned_cost: float,
+    planned_hours: float,
+) -> float:
+    """Long-run cost per hour of age replacement at ``age`` (Barlow and Proschan): a unit is
+    replaced at failure (``failure_cost``, ``failure_hours`` down) or on reaching ``age``
+    (``planned_cost``, ``planned_hours`` down), whichever comes first. Renewal-reward:
+
+        C(T) = (c_f F(T) + c_p R(T)) / (integral_0^T R(t) dt + t_f F(T) + t_p R(T))
+
+    ``lifetime`` is a frozen scipy distribution; ``age`` = inf is run to failure.
+
+    >>> life = stats.expon(scale=50.0)  # no ageing: replacing early only adds cost
+    >>> round(age_replacement_cost_rate(float("inf"), life, 1000, 10, 100, 2), 4)
+    16.6667
+    >>> age_replacement_cost_rate(20, life, 1000, 10, 100, 2) > 1000 / 60
+    True
+    """
+    fails = float(lifetime.cdf(age))
+    survives = 1.0 - fails
+    if np.isinf(age):
+        up = float(lifetime.mean())
+    else:
+        up = integrate.quad(lifetime.sf, 0.0, age, limit=200)[0]
+    cost = failure_cost * fails + planned_cost * survives
+    return cost / (up + failure_hours * fails + planned_hours * survives)
 
 
 def bullwhip_moving_average(periods: int, cover: float) -> float:

@@ -3,6 +3,7 @@ expected, and no traceback."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -157,6 +158,11 @@ CASES: list[tuple[str, Callable[[dict[str, Any]], Any], list[str]]] = [
         ["variants.b.visibility.cont_interval", "did you mean 'count_interval'"],
     ),
     (
+        "a parameter the policy of another kind has",
+        edit(lambda d: d.update(maintenance={"kind": "reactive", "every": "1h"})),
+        ["maintenance.every", "unknown key 'every'"],
+    ),
+    (
         "a variant that changes the run",
         edit(lambda d: d.update(variants={"a": {"run": {"seed": 3}}})),
         ["variants.a.run", "cannot change"],
@@ -212,6 +218,8 @@ def test_bad_scenario_is_reported_with_its_key_path(
     for fragment in expected:
         assert fragment in output, (fragment, output)
     assert "Traceback" not in output
+    for unknown, hint in re.findall(r"unknown key '(\w+)'; did you mean '(\w+)'", output):
+        assert unknown != hint, output  # a hint must name another key
 
 
 def test_the_tiny_scenario_is_valid(tiny: dict[str, Any], write_scenario: Any) -> None:

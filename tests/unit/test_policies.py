@@ -167,3 +167,20 @@ def test_periodic_visibility_reads_shelves_at_each_sync(
     gaps = reads.sort_values("t_event").groupby(["entity", "sku"], observed=True).t_event.diff()
     assert gaps.dropna().round(9).eq(8.0).all()
     assert len(reads) == 3 * 3 * 20
+
+
+def test_a_variant_of_another_kind_replaces_the_section_whole(tiny: dict[str, Any]) -> None:
+    """The old kind's parameters mean nothing to the new kind: a variant that changes a
+    policy's (or a distribution's) kind replaces the section; one that keeps it merges."""
+    tiny["maintenance"] = {"kind": "preventive", "every": "20h"}
+    tiny["suppliers"]["lead_time"] = {"kind": "uniform", "low": "1d", "high": "3d"}
+    tiny["variants"] = {
+        "base": {},
+        "reactive": {"maintenance": {"kind": "reactive"}},
+        "sooner": {"maintenance": {"every": "10h"}},
+        "fixed_lead": {"suppliers": {"lead_time": {"kind": "constant", "value": "2d"}}},
+    }
+    scenario = load_scenario_data(tiny)
+    assert scenario.variant("reactive").maintenance == {"kind": "reactive"}
+    assert scenario.variant("sooner").maintenance == {"kind": "preventive", "every": "10h"}
+    assert scenario.variant("fixed_lead").suppliers.lead_time.build().mean == 48.0
