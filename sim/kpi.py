@@ -173,6 +173,7 @@ def message_cost(r: ReplicationResult, s: Scenario) -> float:
         "gps": s.sensors.gps,
         "reefer_temperature": s.sensors.reefer_temperature,
         "engine_health": s.sensors.engine_health,
+        "traffic_alert": s.sensors.traffic,
     }
     total = sum(r.messages[k] * spec.cost_per_message for k, spec in prices.items() if spec)
     tracking = s.sensors.order_tracking
@@ -190,6 +191,7 @@ def _device_specs(s: Scenario) -> dict[str, SensorSpec | None]:
         "gps": sensors.gps,
         "engine_health": sensors.engine_health,
         "reefer_temperature": sensors.reefer_temperature,
+        "traffic": sensors.traffic,
     }
 
 
@@ -481,7 +483,7 @@ CATALOGUE: tuple[Kpi, ...] = (
     Kpi(
         "sensor_messages",
         "count",
-        "messages emitted by shelf, dock-door, GPS, reefer and engine sensors",
+        "messages emitted by shelf, dock-door, GPS, reefer and engine sensors and the traffic feed",
         lambda r, s: sum(r.messages[k] for k in SENSOR_KINDS),
         "none",
     ),
@@ -502,7 +504,8 @@ CATALOGUE: tuple[Kpi, ...] = (
     Kpi(
         "iot_devices",
         "count",
-        "sensor devices in use: shelf, dock-door, GPS, engine-health and reefer sensors",
+        "sensor devices in use: shelf, dock-door, GPS, engine-health and reefer sensors, "
+        "and a traffic-feed subscription",
         lambda r, s: sum(r.devices.values()),
         "none",
     ),

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import simpy
 
@@ -17,7 +19,7 @@ from sim.iot.twin import RoadView, Twin
 from sim.network import Traffic
 from sim.plan import Plan, resolve_plan
 from sim.policies import MAINTENANCE, REPLENISHMENT, ROUTING, VISIBILITY
-from sim.records import EventLog, TimeSeries
+from sim.records import KIND, EventLog, TimeSeries
 from sim.rng import Streams
 from sim.scenario import Scenario, hourly_rate_profile, match
 from sim.world.demand import CustomerStream
@@ -28,7 +30,15 @@ from sim.world.truck import TRUCK_FIELDS, Router, Truck
 from sim.world.warehouse import DockStats, Warehouse, WarehouseStock
 
 # Sensor kinds that are physical devices (order tracking is software: priced per message only).
-SENSOR_DEVICE_KINDS = ("shelf", "dock_door", "gps", "engine_health", "reefer_temperature")
+TRAFFIC_ALERT = KIND["traffic_alert"]
+SENSOR_DEVICE_KINDS = (
+    "shelf",
+    "dock_door",
+    "gps",
+    "engine_health",
+    "reefer_temperature",
+    "traffic",
+)
 
 
 @dataclass
@@ -217,6 +227,13 @@ class Model:
         network = plan.network
         twin.roads = RoadView(network.edge_free_h, network.edge_congestion, congestion.hourly)
         self.router = Router(ROUTING.parse(scenario.routing), network, twin.roads)
+        self._traffic_feed: Link | None = None
+        if sensors.traffic is not None and scenario.network.incidents is not None:
+            self._traffic_feed = Link(
+                sensors.traffic.latency.build(),
+                sensors.traffic.loss,
+                streams.generator("traffic_feed"),
+            )
         self.trucks: list[Truck] = []
         width = max(2, len(str(len(plan.trucks))))
         for number, (home, group_index) in enumerate(plan.trucks, start=1):
@@ -344,9 +361,46 @@ class Model:
             env.process(truck.run())
         if self.online is not None:
             env.process(self.online.run())
+        if self._traffic_feed is not None:
+            env.process(self._announce_incidents(self._traffic_feed))
         self._counts()
         if self.warmup > 0:
             call_at(env, self.warmup, self._take_snapshot)
+
+    def _announce_incidents(self, feed: Link) -> Generator[simpy.Event, Any, None]:
+        """The traffic feed: each road incident announced when it starts, with when it ends and
+        whether the road is closed; the twin hears of it after the feed's latency."""
+        env = self.env
+        network = self.plan.network
+        roads = self.twin.roads
+        assert roads is not None
+        source = self.log.code("traffic_feed")
+        incidents = self.scenario.network.incidents
+        assert incidents is not None
+        slowdown = incidents.slowdown
+        alerts: list[tuple[float, int, float, bool]] = []
+        for edge in range(len(network.edge_km)):
+            incident = self.traffic.incidents_on(edge)
+            alerts.extend(
+                zip(
+                    incident.starts,
+                    [edge] * len(incident.starts),
+                    incident.ends,
+                    incident.closed,
+                    strict=True,
+                )
+            )
+        alerts.sort()
+        received = feed.arrivals(np.array([a[0] for a in alerts], dtype=float))
+        for (start, edge, end, closed), heard in zip(alerts, received.tolist(), strict=True):
+            if start > env.now:
+                yield env.timeout(start - env.now)
+            x, y = (network.xy[network.edge_src[edge]] + network.xy[network.edge_dst[edge]]) / 2
+            entity = self.log.code(network.edge_name(edge))
+            self.log.add(TRAFFIC_ALERT, start, heard, source, entity, 0, end - start, x, y)
+            if not math.isnan(heard):
+                factor = math.inf if closed else slowdown
+                call_at(env, heard, lambda e=edge, t=end, f=factor: roads.announce(e, t, f))  # type: ignore[misc]
 
     def run(self) -> ReplicationResult:
         started = time.perf_counter()
@@ -376,6 +430,8 @@ class Model:
             devices["gps"] += truck.gps is not None
             devices["engine_health"] += truck.health is not None
             devices["reefer_temperature"] += truck.thermo is not None
+        # one subscription, worth paying for only where roads have incidents to announce
+        devices["traffic"] = int(self._traffic_feed is not None)
         return devices
 
     def _take_snapshot_zero(self) -> None:

@@ -39,10 +39,14 @@ class Network:
     edge_km: np.ndarray
     edge_speed: np.ndarray
     edge_congestion: np.ndarray  # share of the hourly congestion excess each road takes
+    # each road's incident rate over the network's rate per km (1 unless the scenario says)
+    edge_incidents: np.ndarray | None = None
     index: dict[str, int] = field(init=False)
     edge_index: dict[tuple[int, int], int] = field(init=False)
     edge_free_h: np.ndarray = field(init=False)
     _matrix: sparse.csr_matrix = field(init=False)
+    _reverse: sparse.csr_matrix = field(init=False)
+    _reverse_order: np.ndarray = field(init=False)
     _trees: dict[int, tuple[np.ndarray, np.ndarray]] = field(init=False, default_factory=dict)
     _paths: dict[tuple[int, int], list[int] | None] = field(init=False, default_factory=dict)
     _toward: dict[tuple[object, int], np.ndarray] = field(init=False, default_factory=dict)
@@ -54,10 +58,17 @@ class Network:
             for e, (u, v) in enumerate(zip(self.edge_src, self.edge_dst, strict=True))
         }
         self.edge_free_h = self.edge_km / self.edge_speed
+        if self.edge_incidents is None:
+            self.edge_incidents = np.ones(len(self.edge_km))
         n = len(self.node_ids)
         self._matrix = sparse.csr_matrix(
             (self.edge_free_h, (self.edge_src, self.edge_dst)), shape=(n, n)
         )
+        # the reversed graph's structure, built once: a search under new weights only reorders
+        # them into it (building a sparse matrix costs more than searching a small one)
+        ids = np.arange(1, len(self.edge_km) + 1, dtype=float)
+        self._reverse = sparse.csr_matrix((ids, (self.edge_dst, self.edge_src)), shape=(n, n))
+        self._reverse_order = self._reverse.data.astype(np.int64) - 1
 
     def nodes_of_kind(self, kind: str) -> list[str]:
         return [node for node, k in zip(self.node_ids, self.kinds, strict=True) if k == kind]
@@ -102,9 +113,9 @@ class Network:
         if found is None:
             if len(self._toward) > 4096:
                 self._toward.clear()
-            n = len(self.node_ids)
             # Dijkstra from the target over reversed roads: its predecessors are next hops
-            reverse = sparse.csr_matrix((weights, (self.edge_dst, self.edge_src)), shape=(n, n))
+            reverse = self._reverse
+            reverse.data = weights[self._reverse_order]
             found = dijkstra(reverse, indices=target, return_predecessors=True)[1]
             self._toward[(key, target)] = found
         return found
@@ -142,6 +153,7 @@ def _from_graph(graph: nx.DiGraph) -> Network:
         edge_congestion=np.array(
             [data.get("congestion", 1.0) for _, _, data in edges], dtype=float
         ),
+        edge_incidents=np.array([data.get("incidents", 1.0) for _, _, data in edges], dtype=float),
     )
 
 
@@ -200,7 +212,12 @@ def explicit_graph(spec: NetworkSpec) -> nx.DiGraph:
     for node in spec.nodes or []:
         graph.add_node(node.id, kind=node.kind, x=node.x, y=node.y)
     for road in spec.roads or []:
-        data = {"km": road.km, "speed_kmh": road.speed_kmh, "congestion": road.congestion}
+        data = {
+            "km": road.km,
+            "speed_kmh": road.speed_kmh,
+            "congestion": road.congestion,
+            "incidents": road.incidents,
+        }
         graph.add_edge(road.source, road.target, **data)
         if road.two_way:
             graph.add_edge(road.target, road.source, **data)
@@ -253,10 +270,13 @@ class Traffic:
         ends: list[float] = []
         closed: list[bool] = []
         spec = self.incident_spec
-        if spec is not None:
+        share = self.network.edge_incidents
+        assert share is not None
+        if spec is not None and share[edge] > 0:
             # Keyed by the road's name, so every variant sees the same incidents on it.
             rng = self.streams.generator(f"incidents/edge/{self.network.edge_name(edge)}")
-            rate = spec.per_1000km_per_day * float(self.network.edge_km[edge]) / 1000 / 24
+            km = float(self.network.edge_km[edge])
+            rate = spec.per_1000km_per_day * km * float(share[edge]) / 1000 / 24
             duration = spec.duration.build()
             t = 0.0
             while True:

@@ -32,10 +32,18 @@ EVENT_KINDS = (
     "repair",
     "spoiled_in_transit",
     "service",
+    "traffic_alert",
 )
 KIND = {name: code for code, name in enumerate(EVENT_KINDS)}
 # The kinds that are sensor messages (priced per message); the rest are business transactions.
-SENSOR_KINDS = ("shelf_read", "dock_scan", "gps", "reefer_temperature", "engine_health")
+SENSOR_KINDS = (
+    "shelf_read",
+    "dock_scan",
+    "gps",
+    "reefer_temperature",
+    "engine_health",
+    "traffic_alert",
+)
 
 # Names are dictionary-encoded: written as codes plus a dictionary, read back as categoricals.
 NAME = pa.dictionary(pa.int32(), pa.string())

@@ -302,6 +302,11 @@ class RoadSpec(Strict):
         description="how much of the hourly congestion profile applies here: 0 none (a rural "
         "road), 1 all of it, 2 twice its excess over free flow (a city artery)",
     )
+    incidents: NonNegativeFloat = Field(
+        1.0,
+        description="this road's incident rate over network.incidents' rate per km: 0 never, "
+        "2 twice as often",
+    )
 
 
 class GeneratedNetwork(Strict):
@@ -630,6 +635,11 @@ class Sensors(Strict):
     reefer_temperature: TemperatureSensor | None = None
     engine_health: HealthSensor | None = None
     order_tracking: SensorSpec | None = None
+    traffic: SensorSpec | None = Field(
+        None,
+        description="a live traffic feed (one subscription): every road incident announced "
+        "when it starts, with when it ends and whether the road is closed",
+    )
 
 
 class Costs(Strict):

@@ -131,6 +131,32 @@ def age_replacement_cost_rate(
     return cost / (up + failure_hours * fails + planned_hours * survives)
 
 
+def closure_delays(clear_mean: float, closure: stats.rv_continuous) -> tuple[float, float]:
+    """Delays on roads that close now and then: clear for an exponential time of mean
+    ``clear_mean``, then closed for a time drawn from ``closure``, and so on. A traveller
+    arriving at a random moment (Poisson arrivals see time averages) waits out the closure's
+    residual if the road is closed:
+
+        P(D > x) = integral_x^inf P(closure > u) du / (clear_mean + E[closure])
+
+    Returns (E[D], E[min(D_1, D_2)]) for one road, and for the better of two independent such
+    roads when the delays are known before choosing.
+
+    >>> d, best = closure_delays(10.0, stats.expon(scale=3.0))  # pi = 3/13, residual Exp(3)
+    >>> round(d, 6) == round(3 / 13 * 3, 6), round(best, 6) == round((3 / 13) ** 2 * 1.5, 6)
+    (True, True)
+    """
+    cycle = clear_mean + float(closure.mean())
+    top = float(closure.ppf(1.0 - 1e-12))
+
+    def beyond(x: float) -> float:  # integral_x^inf P(closure > u) du = E[(closure - x)+]
+        return integrate.quad(closure.sf, x, max(top, x), limit=200)[0]
+
+    mean_delay = float(closure.expect(lambda u: u * u)) / 2 / cycle
+    best = integrate.quad(lambda x: (beyond(x) / cycle) ** 2, 0.0, top, limit=200)[0]
+    return mean_delay, best
+
+
 def bullwhip_moving_average(periods: int, cover: float) -> float:
     """Var(orders) / Var(demand) of order-up-to with a p-period moving-average forecast covering
     L periods, independent demand (Chen, Drezner, Ryan and Simchi-Levi 2000).

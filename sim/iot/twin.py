@@ -204,6 +204,9 @@ class RoadView:
     slower than the profile said the road was, so that a report from before a rush hour still
     means something during it. A truck held at a closed road reports at once (its GPS shows it
     stopped) with ``BLOCKED``.
+
+    A traffic feed (``sensors.traffic``) announces incidents instead: a road slowed by a factor,
+    or closed (factor inf), until a known time.
     """
 
     BLOCKED = 1e6
@@ -215,6 +218,7 @@ class RoadView:
         self.hourly = list(hourly)
         self._reports: dict[int, list[tuple[float, float, float]]] = {}
         self.reports = 0
+        self._incidents: dict[int, tuple[float, float]] = {}  # edge -> (ends, factor)
 
     def historical(self, hour: int) -> np.ndarray:
         """Expected hours per road at an hour of the day, from the published profile."""
@@ -234,6 +238,17 @@ class RoadView:
         if len(kept) > self.KEEP:
             del kept[0]
         self.reports += 1
+
+    def announce(self, edge: int, ends: float, factor: float) -> None:
+        """The feed's word: ``edge`` is slowed by ``factor`` (closed: inf) until ``ends``."""
+        self._incidents[edge] = (ends, factor)
+
+    def incidents(self, now: float) -> dict[int, tuple[float, float]]:
+        """The announced incidents still on at ``now``: edge -> (ends, factor)."""
+        over = [edge for edge, (ends, _) in self._incidents.items() if ends <= now]
+        for edge in over:
+            del self._incidents[edge]
+        return self._incidents
 
     def observed(self, now: float, memory: float) -> dict[int, float]:
         """Per road, the latest factor (observed over expected hours) received by ``now`` about

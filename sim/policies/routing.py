@@ -7,6 +7,7 @@ the key, so a planner that believes the same thing twice searches the graph once
 
 from __future__ import annotations
 
+import math
 from collections.abc import Hashable
 from typing import Annotated, ClassVar
 
@@ -64,8 +65,10 @@ class Dynamic(RoutingPolicy):
     """Re-plan at every node: the historical hours (of the departure hour), scaled on each road
     by how much slower or faster than expected the fleet's GPS last reported it within
     ``memory`` (a closure as impassable), where that differs from the expected time by more than
-    ``tolerance`` (ordinary noise changes no plan). Without GPS there are no reports, and it
-    drives exactly the paths ``historical`` does."""
+    ``tolerance`` (ordinary noise changes no plan). With a traffic feed, an announced incident
+    counts instead: a slowed road takes its slowdown, a closed one the time until it reopens
+    on top of its hours. Without GPS or a feed there is nothing to go on, and it drives
+    exactly the paths ``historical`` does."""
 
     kind = "dynamic"
     replans = True
@@ -82,13 +85,26 @@ class Dynamic(RoutingPolicy):
             if abs(factor - 1.0) > self.tolerance
         }
         hours = roads.historical(hour)
-        if not seen:
+        incidents = roads.incidents(now)
+        if not seen and not incidents:
             return ("hour", hour), hours
-        edges = np.fromiter(seen, dtype=np.int64, count=len(seen))
-        factors = np.fromiter(seen.values(), dtype=float, count=len(seen))
         hours = hours.copy()
-        hours[edges] *= factors
-        # factors rounded to 5% in the key: plans are reused while the picture is the same
-        rounded = np.round(factors * 20).tolist()
-        key = ("live", hour, tuple(sorted(zip(edges.tolist(), rounded, strict=True))))
+        key: tuple[Hashable, ...] = ("live", hour)
+        if seen:
+            edges = np.fromiter(seen, dtype=np.int64, count=len(seen))
+            factors = np.fromiter(seen.values(), dtype=float, count=len(seen))
+            hours[edges] *= factors
+            # factors rounded to 5% in the key: plans are reused while the picture is the same
+            rounded = np.round(factors * 20).tolist()
+            key += (tuple(sorted(zip(edges.tolist(), rounded, strict=True))),)
+        closed = False
+        for edge, (ends, factor) in incidents.items():
+            if math.isinf(factor):
+                hours[edge] += ends - now
+                closed = True
+            else:
+                hours[edge] *= factor
+        key += (tuple(sorted(incidents.items())),)
+        if closed:
+            key += (now,)  # the wait at a closure shrinks as time passes
         return key, hours

@@ -29,6 +29,7 @@ def test_devices_and_their_amortised_cost(tiny: dict[str, Any]) -> None:
         "gps": 1,
         "engine_health": 1,
         "reefer_temperature": 1,
+        "traffic": 0,
     }
     kpis = compute_kpis(result, scenario)
     hours = 30 * 24  # measured period

@@ -16,6 +16,7 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -44,9 +45,10 @@ class Case:
     # what theory gives for a slightly wrong model (one unit of stock more or less): the run
     # must be long enough that the band excludes it
     near_miss: Callable[[], list[float]] = list
-    # per-replication values when the case is not a KPI column: (experiment, variant) -> values,
-    # for a file that records a time series (its run is written to a temporary folder)
+    # per-replication values when the case is not a KPI column: (experiment, variant) -> values
     measure: Callable[[Experiment, str], np.ndarray] | None = None
+    # the measure reads the run's time series (the run is written to a temporary folder)
+    reads_series: bool = False
     # where theory gives a range (a rule whose exact value lies between two known ones), its
     # upper end; ``theory`` is then the lower end
     theory_high: Callable[[], float] | None = None
@@ -310,6 +312,7 @@ def _clark_scarf(variant: str) -> Case:
         "stockpyl: expected cost per period at the optimal echelon levels",
         late_store,
         measure=period_end_cost,
+        reads_series=True,
     )
 
 
@@ -349,6 +352,61 @@ def _age_replacement(age: float) -> Case:
         ],
         measure=maintenance_cost_per_hour,
         theory_high=lambda: bounds()[1],
+    )
+
+
+ROUTE_BASE = 0.25 + 50 / 50 + 1 / 60 + 0.25  # loading, the two roads, unloading (hours)
+CLEAR_MEAN = 2.0  # hours between closures on a 50 km road: 240 per 1000 km a day
+
+
+def _closures(mean: float, fixed: bool) -> Any:
+    return stats.rv_discrete(values=([mean], [1.0])) if fixed else stats.expon(scale=mean)
+
+
+def _route_delays(fixed: bool, scale: float = 1.0) -> tuple[float, float]:
+    return theory.closure_delays(CLEAR_MEAN, _closures(0.6 * scale, fixed))
+
+
+def _two_routes(variant: str) -> Case:
+    fixed = variant.endswith("_fixed")
+    informed = variant.startswith("feed")
+
+    def lead_time(scale: float = 1.0) -> float:
+        one, best = _route_delays(fixed, scale)
+        return ROUTE_BASE + (best if informed else one)
+
+    closures = "fixed 36 min" if fixed else "exponential, mean 36 min"
+    delay = "E[min(D_A, D_B)]" if informed else "E[D]"
+    return Case(
+        "two_routes",
+        variant,
+        "order_lead_time",
+        lead_time,
+        f"h = 1.517 + {delay}, closures {closures}",
+        lambda: [lead_time(0.8), lead_time(1.2)],  # closures 20% shorter or longer
+    )
+
+
+def paired_lead_time_gain(experiment: Experiment, variant: str) -> np.ndarray:
+    """The feed's lead time minus the static route's, replication by replication (the same
+    closures and customers in both: common random numbers)."""
+    kpis = experiment.kpis.set_index(["variant", "replication"]).order_lead_time
+    return (kpis[variant] - kpis["static"]).to_numpy(dtype=float)
+
+
+def _route_gain() -> Case:
+    def gain(scale: float = 1.0) -> float:
+        one, best = _route_delays(False, scale)
+        return best - one
+
+    return Case(
+        "two_routes",
+        "feed",
+        "lead time gain (paired)",
+        gain,
+        "h = E[min(D_A, D_B)] - E[D]: the known delay picks the better route",
+        lambda: [gain(0.8), gain(1.2)],
+        measure=paired_lead_time_gain,
     )
 
 
@@ -447,6 +505,8 @@ CASES: list[Case] = [
         "h = loading + sum of the roads' mean times + unloading",
         lambda: [2.0 * 0.95, 2.0 * 1.05],  # a road 5% slower or faster on average
     ),
+    *(_two_routes(v) for v in ("static", "feed", "static_fixed", "feed_fixed")),
+    _route_gain(),
     _bullwhip(4, 2),
     _bullwhip(10, 2),
     _bullwhip(2, 3),
@@ -465,7 +525,7 @@ def _run_cases(cases: list[Case], folder: Path) -> pd.DataFrame:
     for case in cases:
         if case.file not in experiments:
             scenario = load_scenario(FILES / f"{case.file}.yaml")
-            recorded = any(c.measure is not None for c in cases if c.file == case.file)
+            recorded = any(c.reads_series for c in cases if c.file == case.file)
             experiments[case.file] = run_experiment(
                 scenario, folder if recorded else None, progress=False
             )
