@@ -187,6 +187,44 @@ class Poisson:
 
 
 @dataclass(frozen=True)
+class RoundedNormal:
+    """Unit counts from a normal, rounded to the nearest whole unit; negatives count as zero.
+
+    >>> d = RoundedNormal(100.0, 20.0)
+    >>> round(d.mean, 4), round(d.var, 2)  # rounding adds 1/12 to the variance
+    (100.0, 400.08)
+    """
+
+    mu: float
+    sd: float
+
+    def pmf(self) -> tuple[np.ndarray, np.ndarray]:
+        """The support 0..k and its probabilities (the tail beyond 12 sd dropped)."""
+        top = math.ceil(self.mu + 12 * self.sd) + 1
+        k = np.arange(0, max(top, 1) + 1)
+        if self.sd == 0:
+            p = (k == max(0, round(self.mu))).astype(float)
+            return k, p
+        cdf = stats.norm.cdf((k + 0.5 - self.mu) / self.sd)
+        p = np.diff(np.concatenate(([0.0], cdf)))  # P(0) takes every negative value too
+        return k, p
+
+    @property
+    def mean(self) -> float:
+        k, p = self.pmf()
+        return float((k * p).sum())
+
+    @property
+    def var(self) -> float:
+        k, p = self.pmf()
+        mean = (k * p).sum()
+        return float((k * k * p).sum() - mean * mean)
+
+    def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
+        return np.maximum(np.rint(rng.normal(self.mu, self.sd, size)), 0.0).astype(np.int64)
+
+
+@dataclass(frozen=True)
 class NegativeBinomial:
     """Counts with variance above the mean, parameterised by both."""
 

@@ -22,7 +22,7 @@ from sim.policies import MAINTENANCE, REPLENISHMENT, ROUTING, VISIBILITY
 from sim.records import KIND, EventLog, TimeSeries
 from sim.rng import Streams
 from sim.scenario import Scenario, hourly_rate_profile, match
-from sim.world.demand import CustomerStream
+from sim.world.demand import CustomerStream, ScheduledCustomers
 from sim.world.online import OnlineDemand, Quoter
 from sim.world.stock import FLOW_FIELDS, StockPoint
 from sim.world.store import ReadSource, Shelf, ShrinkSource, call_at
@@ -190,6 +190,13 @@ class Model:
                         stream.customers_per_day,
                         profile,
                         promotions,
+                        stream.quantity.build(),
+                        streams.generator(f"demand/{key}"),
+                    )
+                    if stream.customers_per_day is not None
+                    else ScheduledCustomers(
+                        stream.every or 0.0,
+                        stream.first_at,
                         stream.quantity.build(),
                         streams.generator(f"demand/{key}"),
                     ),

@@ -96,6 +96,8 @@ class _DistSpec(Strict):
                 return d.UniformInt(values["low"], values["high"])
             return d.Uniform(values["low"], values["high"])
         if kind == "normal":
+            if type(self).__name__.startswith("Count"):
+                return d.RoundedNormal(values["mean"], values["sd"])
             return d.Normal(values["mean"], values["sd"], truncate)
         if kind == "lognormal":
             return d.Lognormal(values["mean"], values["sd"])
@@ -222,6 +224,13 @@ else:
             ),
             _spec(
                 "Count",
+                "normal",
+                "Normal, rounded to the nearest whole unit (negative values count as zero).",
+                mean=(NonNegativeFloat, ...),
+                sd=(NonNegativeFloat, ...),
+            ),
+            _spec(
+                "Count",
                 "uniform",
                 "Integers low..high inclusive.",
                 low=(NonNegativeInt, ...),
@@ -248,7 +257,7 @@ TIME_KINDS = (
     "weibull",
     "empirical",
 )
-COUNT_KINDS = ("constant", "poisson", "negative_binomial", "uniform", "empirical")
+COUNT_KINDS = ("constant", "poisson", "negative_binomial", "normal", "uniform", "empirical")
 
 
 def constant_time(hours: float) -> Any:
@@ -393,12 +402,22 @@ class Product(Strict):
 
 
 class DemandStream(Strict):
-    """Customers buying one SKU at every store matching ``stores`` (glob patterns)."""
+    """Customers buying one SKU at every store matching ``stores`` (glob patterns): a Poisson
+    stream (``customers_per_day``, shaped by the profiles and promotions) or a timetable (one
+    customer ``every`` period from ``first_at``, such as a daily bulk order)."""
 
     stores: Patterns
     sku: str
-    customers_per_day: PositiveFloat
+    customers_per_day: PositiveFloat | None = None
+    every: PositiveDuration | None = None
+    first_at: Duration = "0h"  # type: ignore[assignment]
     quantity: CountDist = Field(default_factory=lambda: _as_spec({"kind": "constant", "value": 1}))
+
+    @model_validator(mode="after")
+    def _one_arrival_process(self) -> "DemandStream":
+        if (self.customers_per_day is None) == (self.every is None):
+            raise ValueError("give customers_per_day (Poisson) or every (a timetable), not both")
+        return self
 
 
 class Promotion(Strict):

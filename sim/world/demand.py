@@ -7,6 +7,8 @@ vectorised draw per window instead of one SimPy event per customer.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from sim.distributions import Distribution
@@ -44,6 +46,29 @@ class CustomerStream:
         starts = np.repeat(np.arange(first_hour, first_hour + hours, dtype=float), counts)
         times = np.sort(starts + rng.random(total))
         quantities = self.quantity.sample(rng, total).astype(np.int64)
+        keep = quantities > 0
+        return times[keep], quantities[keep]
+
+
+class ScheduledCustomers:
+    """One customer every ``every`` hours from ``first_at`` (a timetable, such as a daily bulk
+    order), each wanting a quantity drawn from ``quantity``."""
+
+    def __init__(
+        self, every: float, first_at: float, quantity: Distribution, rng: np.random.Generator
+    ) -> None:
+        self.every = every
+        self.first_at = first_at
+        self.quantity = quantity
+        self.rng = rng
+
+    def window(self, first_hour: int, hours: int) -> tuple[np.ndarray, np.ndarray]:
+        """Arrival times and quantities of the customers in the given hours."""
+        start, end = float(first_hour), float(first_hour + hours)
+        first = max(0, math.ceil((start - self.first_at) / self.every))
+        times = self.first_at + self.every * np.arange(first, first + hours / self.every + 2)
+        times = times[(times >= start) & (times < end)]
+        quantities = self.quantity.sample(self.rng, len(times)).astype(np.int64)
         keep = quantities > 0
         return times[keep], quantities[keep]
 

@@ -27,7 +27,7 @@ import simpy
 
 from sim.iot.bus import Link
 from sim.records import KIND, EventLog
-from sim.world.demand import CustomerStream, poisson_times
+from sim.world.demand import CustomerStream, ScheduledCustomers, poisson_times
 from sim.world.stock import StockPoint
 
 if TYPE_CHECKING:
@@ -171,7 +171,7 @@ class Shelf(StockPoint):
         shelf_life: float | None,
         timeseries: TimeSeries,
         policy: ReplenishmentPolicy,
-        customers: CustomerStream,
+        customers: CustomerStream | ScheduledCustomers,
         shrink: ShrinkSource | None,
         reads: ReadSource | None,
         log: EventLog,

@@ -163,6 +163,16 @@ CASES: list[tuple[str, Callable[[dict[str, Any]], Any], list[str]]] = [
         ["maintenance.every", "unknown key 'every'"],
     ),
     (
+        "a demand stream that is both Poisson and a timetable",
+        edit(lambda d: d["demand"]["streams"][0].update(every="1d")),
+        ["demand.streams[0]", "customers_per_day (Poisson) or every (a timetable), not both"],
+    ),
+    (
+        "a shop that never opens",
+        edit(lambda d: d["demand"].update(daily_profile=[0] * 24)),
+        ["demand.daily_profile", "at least one hour"],
+    ),
+    (
         "a variant that changes the run",
         edit(lambda d: d.update(variants={"a": {"run": {"seed": 3}}})),
         ["variants.a.run", "cannot change"],

@@ -168,6 +168,60 @@ def _periodic(level: int, kpi: str, key: str, scale: float, text: str) -> Case:
     )
 
 
+def period_end_state(experiment: Experiment, variant: str) -> pd.DataFrame:
+    """The midnight samples of the run's time series after the warm-up (the end-of-period
+    state of a day-long period), one row per (replication, t), columns (measure, location)."""
+    assert experiment.folder is not None
+    series = pd.read_parquet(experiment.folder / "timeseries.parquet")
+    series = series[(series.variant == variant) & (series.t > experiment.scenario.run.warmup)]
+    return series.pivot_table(
+        index=["replication", "t"], columns="location", values=["on_hand", "backlog"]
+    )
+
+
+def _period_end(location: str, column: str) -> Callable[[Experiment, str], np.ndarray]:
+    def measure(experiment: Experiment, variant: str) -> np.ndarray:
+        values = period_end_state(experiment, variant)[column][location]
+        return values.groupby(level="replication").mean().to_numpy(dtype=float)
+
+    return measure
+
+
+NORMAL_DAY = (100.0, 20.0)  # daily demand: mean, sd
+
+
+def _normal_review(level: int, what: str) -> Case:
+    mean, sd = NORMAL_DAY
+
+    def loss(s: float, days: int) -> float:  # E[(D - s)+], D ~ N(days mean, days sd^2)
+        sigma = sd * math.sqrt(days)
+        z = (s - days * mean) / sigma
+        return float(sigma * (stats.norm.pdf(z) - z * stats.norm.sf(z)))
+
+    def value(s: float) -> float:
+        if what == "fill_rate":
+            return 100 * (1 - (loss(s, 2) - loss(s, 1)) / mean)
+        if what == "on_hand":
+            return s - 2 * mean + loss(s, 2)
+        return loss(s, 2)
+
+    texts = {
+        "fill_rate": "fill % = 100 (1 - (sigma2 G(z2) - sigma1 G(z1)) / mu)",
+        "on_hand": "end-of-day on hand = (S - 2 mu) + sigma2 G(z2)",
+        "backlog": "end-of-day backlog = sigma2 G(z2)",
+    }
+    return Case(
+        "periodic_review_normal",
+        f"S{level}",
+        "fill_rate" if what == "fill_rate" else f"end-of-day {what}",
+        lambda: value(level),
+        texts[what],
+        lambda: [value(level - 10), value(level + 10)],  # S a third of a sd lower or higher
+        measure=None if what == "fill_rate" else _period_end("S1", what),
+        reads_series=what != "fill_rate",
+    )
+
+
 def _serial(store: int, warehouse: int, kpi: str, key: str, scale: float, text: str) -> Case:
     def value(s1: int, s2: int) -> float:
         stages = theory.serial_two_stage_backorders(s1, s2, RATE, LEAD_DAYS, 1.0)
@@ -276,13 +330,7 @@ def period_end_cost(experiment: Experiment, variant: str) -> np.ndarray:
     rate. Units in transit to stage j average demand x L_j whatever the policy (Little's law),
     so that term is added as a constant."""
     instance = CLARK_SCARF[variant]
-    assert experiment.folder is not None
-    series = pd.read_parquet(experiment.folder / "timeseries.parquet")
-    warmup = experiment.scenario.run.warmup
-    series = series[(series.variant == variant) & (series.t > warmup)]
-    state = series.pivot_table(
-        index=["replication", "t"], columns="location", values=["on_hand", "backlog"]
-    )
+    state = period_end_state(experiment, variant)
     local = instance.local_holding
     cost = (
         local[0] * state["on_hand"]["S1"]
@@ -458,6 +506,11 @@ CASES: list[Case] = [
             _periodic(level, "store_on_hand", "on_hand", 1, "on hand = mean of E[({S} - D(u))+]"),
             _periodic(level, "store_backlog", "backlog", 1, "backlog = mean of E[(D(u) - {S})+]"),
         )
+    ),
+    *(
+        _normal_review(level, what)
+        for level in (230, 200, 260)
+        for what in ("fill_rate", "on_hand", "backlog")
     ),
     *(
         case
