@@ -17,9 +17,11 @@ from sim import __version__
 from sim.errors import ScenarioError
 from sim.experiment import Experiment, run_experiment
 from sim.kpi import catalogue_markdown, catalogue_table
+from sim.regression import BaselineError, CheckReport, check_file, make_baseline
 from sim.scenario import load_scenario, scenario_json_schema
 from sim.units import format_duration
 
+EXIT_REGRESSION = 1
 EXIT_BAD_INPUT = 2
 
 
@@ -30,7 +32,7 @@ def _friendly(command: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return command(*args, **kwargs)
-        except ScenarioError as exc:
+        except (ScenarioError, BaselineError) as exc:
             click.echo(f"error: {exc}", err=True)
             sys.exit(EXIT_BAD_INPUT)
 
@@ -243,6 +245,125 @@ def print_experiment(experiment: Experiment) -> None:
     if experiment.folder is not None:
         click.echo("")
         click.echo(f"results: {experiment.folder}")
+
+
+@cli.command()
+@click.argument("scenario_file", type=click.Path(path_type=Path))
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    help="the baseline file (default: baselines/<scenario file name> beside the scenario)",
+)
+@click.option("--replications", "-n", type=click.IntRange(min=1), help="override run.replications")
+@click.option("--seed", type=click.IntRange(min=0), help="override run.seed")
+@click.option(
+    "--workers", "-j", type=click.IntRange(min=1), help="worker processes (default: one per core)"
+)
+@_friendly
+def baseline(
+    scenario_file: Path,
+    out: Path | None,
+    replications: int | None,
+    seed: int | None,
+    workers: int | None,
+) -> None:
+    """Run SCENARIO_FILE and write its KPI baseline for `sim check`."""
+    written, path = make_baseline(scenario_file, out, seed, replications, workers)
+    kpis = len(next(iter(written.levels.values())))
+    click.echo(
+        f"baseline of {written.scenario!r}: {len(written.levels)} variant(s) x {kpis} KPIs, "
+        f"{written.replications} replications, seed {written.seed}\nwritten to {path}"
+    )
+
+
+CHECK_ROWS_SHOWN = 60
+
+
+def check_table(report: CheckReport, show_all: bool) -> str:
+    rows = report.rows
+    shown = rows if show_all or len(rows) <= CHECK_ROWS_SHOWN else rows[rows.verdict != "pass"]
+    lines = []
+    table_rows: list[tuple[str, ...]] = []
+    for row in shown.to_dict("records"):
+        delta, relative = float(row["change"]), float(row["relative"])
+        change = "-"
+        if not math.isnan(delta):
+            change = ("+" if delta >= 0 else "") + _format(delta)
+            if not math.isnan(relative):
+                change += f" ({100 * relative:+.1f}%)"
+        p_adjusted = float(row["p_adjusted"])
+        p = "-" if math.isnan(p_adjusted) else f"{p_adjusted:.2g}"
+        kpi = str(row["kpi"])
+        what = kpi if row["measure"] == "level" else f"{kpi} (vs reference)"
+        table_rows.append(
+            (
+                str(row["group"]),
+                what,
+                _format(float(row["base"])),
+                _format(float(row["now"])),
+                change,
+                p,
+                str(row["verdict"]),
+            )
+        )
+    if table_rows:
+        header = ("variant", "KPI", "baseline", "now", "change", "p (Holm)", "verdict")
+        lines.append(render_table(header, table_rows, "<<>>>><"))
+    if len(shown) < len(rows):
+        lines.append(f"({len(rows) - len(shown)} more passed; --all lists every one)")
+    return "\n".join(lines)
+
+
+@cli.command()
+@click.argument("scenario_file", type=click.Path(path_type=Path))
+@click.option(
+    "--baseline",
+    "baseline_file",
+    type=click.Path(path_type=Path),
+    help="the baseline file (default: baselines/<scenario file name> beside the scenario)",
+)
+@click.option(
+    "--junit", type=click.Path(path_type=Path), help="also write the verdicts as JUnit XML"
+)
+@click.option("--replications", "-n", type=click.IntRange(min=1), help="override run.replications")
+@click.option("--seed", type=click.IntRange(min=0), help="override run.seed")
+@click.option(
+    "--workers", "-j", type=click.IntRange(min=1), help="worker processes (default: one per core)"
+)
+@click.option("--all", "show_all", is_flag=True, help="list every KPI, not only those that moved")
+@_friendly
+def check(
+    scenario_file: Path,
+    baseline_file: Path | None,
+    junit: Path | None,
+    replications: int | None,
+    seed: int | None,
+    workers: int | None,
+    show_all: bool,
+) -> None:
+    """Run SCENARIO_FILE again and compare every KPI with its baseline.
+
+    Exit 0: every KPI within noise or tolerance; 1: a KPI moved; 2: bad input."""
+    report = check_file(scenario_file, baseline_file, seed, replications, workers)
+    notice = report.notice()
+    if notice:
+        click.echo(notice + "\n")
+    click.echo(check_table(report, show_all))
+    failed = len(report.failed)
+    tested = len(report.rows)
+    click.echo(
+        f"\n{report.scenario}: {tested - failed} of {tested} KPI checks pass against "
+        f"{report.baseline_path} (significance {report.significance}, seed {report.seed}; "
+        f"baseline seed {report.baseline_seed})"
+    )
+    if junit is not None:
+        junit.parent.mkdir(parents=True, exist_ok=True)
+        tmp = junit.with_name(junit.name + ".tmp")
+        tmp.write_text(report.junit_xml(), encoding="utf-8")
+        tmp.replace(junit)
+    if failed:
+        click.echo(f"REGRESSION: {failed} KPI check(s) moved", err=True)
+        sys.exit(EXIT_REGRESSION)
 
 
 @cli.command()

@@ -680,9 +680,37 @@ class Recording(Strict):
     timeseries_interval: PositiveDuration = "1h"  # type: ignore[assignment]
 
 
+class Tolerance(Strict):
+    """A change no one minds: within ``abs`` (the KPI's unit) or ``rel`` (a share of the
+    baseline mean) of the baseline."""
+
+    abs: NonNegativeFloat = 0.0
+    rel: NonNegativeFloat = 0.0
+
+
+class RegressionSpec(Strict):
+    """How ``sim check`` judges a KPI against its baseline: it fails when the change is
+    statistically significant (Welch's t-test, Holm-adjusted over the check) and beyond the
+    tolerance."""
+
+    significance: Annotated[float, Field(gt=0, lt=1)] = Field(
+        0.01, description="the chance that a check of an unchanged model fails at all"
+    )
+    tolerance: Tolerance = Field(default_factory=Tolerance, description="for every KPI")
+    kpis: dict[str, Tolerance] = Field(
+        default_factory=dict, description="per KPI; what it leaves out comes from tolerance"
+    )
+
+    def tolerance_for(self, kpi: str) -> Tolerance:
+        own = self.kpis.get(kpi)
+        if own is None:
+            return self.tolerance
+        return self.tolerance.model_copy(update=own.model_dump(include=own.model_fields_set))
+
+
 NAME_PATTERN = r"^[A-Za-z0-9_.-]+$"
 BASE_VARIANT = "base"
-FIXED_ACROSS_VARIANTS = {"name", "run", "variants", "reference", "sweep"}
+FIXED_ACROSS_VARIANTS = {"name", "run", "variants", "reference", "sweep", "regression"}
 
 
 class Sweep(Strict):
@@ -741,6 +769,9 @@ class Scenario(Strict):
         None, description="the variant the others are compared with (the first by default)"
     )
     sweep: Sweep | None = None
+    regression: RegressionSpec = Field(
+        default_factory=RegressionSpec, description="how `sim check` judges the KPIs"
+    )
 
     def product(self, sku: str) -> Product:
         return next(p for p in self.products if p.sku == sku)
@@ -893,6 +924,20 @@ def apply_overrides(
                 [(format_path([*prefix, key]), f"no such place in the scenario: {exc.args[0]}")],
             ) from None
     return merged
+
+
+def _regression_problems(scenario: Scenario) -> list[tuple[str, str]]:
+    from sim.kpi import BY_NAME
+
+    problems = []
+    for kpi in scenario.regression.kpis:
+        if kpi not in BY_NAME:
+            close = difflib.get_close_matches(kpi, sorted(BY_NAME), n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            problems.append(
+                (f"regression.kpis.{kpi}", f"no such KPI{hint} (`sim kpis` lists them)")
+            )
+    return problems
 
 
 def _sweep_problems(scenario: Scenario) -> list[tuple[str, str]]:
@@ -1106,7 +1151,7 @@ def load_scenario_data(
             problems += exc.problems
     if problems:
         raise ScenarioError(source, problems)
-    problems = _sweep_problems(scenario)
+    problems = _sweep_problems(scenario) + _regression_problems(scenario)
     if problems:
         raise ScenarioError(source, problems)
     if scenario.sweep is not None:

@@ -12,7 +12,9 @@ from pathlib import Path
 import pytest
 
 from sim.experiment import Experiment, run_experiment
+from sim.regression import default_baseline_path
 from sim.scenario import load_scenario
+from sim.testing import assert_experiment_matches_baseline
 
 FILE = Path(__file__).resolve().parents[2] / "scenarios" / "iot_value.yaml"
 
@@ -54,3 +56,9 @@ def test_every_variant_pays_only_for_its_own_devices(iot_value: Experiment) -> N
     assert devices[("gps_routing", "iot_devices")] == 12
     assert devices[("predictive_maintenance", "iot_devices")] == 12
     assert devices[("full_iot", "iot_devices")] == 124
+
+
+def test_kpis_match_the_committed_baseline(iot_value: Experiment) -> None:
+    """Every KPI of every variant against scenarios/baselines/iot_value.yaml (`sim check`): a
+    change that moves one fails here; refresh the baseline on purpose with `sim baseline`."""
+    assert_experiment_matches_baseline(iot_value, default_baseline_path(FILE))

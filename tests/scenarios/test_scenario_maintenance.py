@@ -13,8 +13,10 @@ import numpy as np
 import pytest
 
 from sim.experiment import Experiment, run_experiment
+from sim.regression import default_baseline_path
 from sim.scenario import load_scenario
 from sim.stats import t_interval
+from sim.testing import assert_experiment_matches_baseline
 
 FILE = Path(__file__).resolve().parents[2] / "scenarios" / "maintenance.yaml"
 
@@ -70,3 +72,9 @@ def test_the_advantage_shrinks_as_the_sensor_gets_noisier(maintenance: Experimen
     assert at_point(maintenance, 2, "predictive", "breakdowns") > at_point(
         maintenance, 0, "predictive", "breakdowns"
     )
+
+
+def test_kpis_match_the_committed_baseline(maintenance: Experiment) -> None:
+    """Every KPI of every variant against scenarios/baselines/maintenance.yaml (`sim check`): a
+    change that moves one fails here; refresh the baseline on purpose with `sim baseline`."""
+    assert_experiment_matches_baseline(maintenance, default_baseline_path(FILE))

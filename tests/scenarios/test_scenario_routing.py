@@ -14,7 +14,9 @@ import pytest
 import yaml
 
 from sim.experiment import Experiment, run_experiment
+from sim.regression import default_baseline_path
 from sim.scenario import load_scenario, load_scenario_data
+from sim.testing import assert_experiment_matches_baseline
 
 FILE = Path(__file__).resolve().parents[2] / "scenarios" / "routing.yaml"
 
@@ -74,3 +76,9 @@ def test_gps_tells_customers_when_the_truck_will_really_arrive(routing: Experime
     assert routing.paired("static_without_gps", "static", "online_on_time").difference == 0
     sharper = routing.paired("static", "static_without_gps", "online_eta_error")
     assert sharper.significant and sharper.ci_high < -0.05
+
+
+def test_kpis_match_the_committed_baseline(routing: Experiment) -> None:
+    """Every KPI of every variant against scenarios/baselines/routing.yaml (`sim check`): a
+    change that moves one fails here; refresh the baseline on purpose with `sim baseline`."""
+    assert_experiment_matches_baseline(routing, default_baseline_path(FILE))

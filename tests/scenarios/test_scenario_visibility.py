@@ -13,8 +13,10 @@ import numpy as np
 import pytest
 
 from sim.experiment import Experiment, run_experiment
+from sim.regression import default_baseline_path
 from sim.scenario import load_scenario
 from sim.stats import t_interval
+from sim.testing import assert_experiment_matches_baseline
 
 FILE = Path(__file__).resolve().parents[2] / "scenarios" / "visibility.yaml"
 
@@ -65,3 +67,9 @@ def test_the_effect_is_larger_for_lean_stock(visibility: Experiment) -> None:
     lean = kpis["lean_realtime"] - kpis["lean_manual_60d"]
     mean_gap, _, half = t_interval(np.asarray(lean - normal))
     assert mean_gap - half > 4
+
+
+def test_kpis_match_the_committed_baseline(visibility: Experiment) -> None:
+    """Every KPI of every variant against scenarios/baselines/visibility.yaml (`sim check`): a
+    change that moves one fails here; refresh the baseline on purpose with `sim baseline`."""
+    assert_experiment_matches_baseline(visibility, default_baseline_path(FILE))
