@@ -177,16 +177,20 @@ def baseline_of(experiment: Experiment) -> Baseline:
 # -- the file -------------------------------------------------------------------------------
 
 
-def _number(value: float) -> float | None:
+MEAN_DIGITS = 12  # the mean exactly enough that rounding never looks like a change
+SPREAD_DIGITS = 6  # the sd and interval for reading
+
+
+def _number(value: float, digits: int = SPREAD_DIGITS) -> float | None:
     if math.isnan(value):
         return None
-    return float(f"{value:.6g}")  # six significant digits: readable diffs, far below any noise
+    return float(f"{value:.{digits}g}")
 
 
 def _stat_data(stat: Stat) -> dict[str, Any]:
     low, high = stat.interval()
     return {
-        "mean": _number(stat.mean),
+        "mean": _number(stat.mean, MEAN_DIGITS),
         "sd": _number(stat.sd),
         "n": stat.n,
         "ci95": [_number(low), _number(high)],
@@ -471,8 +475,10 @@ def _row(
     tolerance = spec.tolerance_for(kpi)
     change = now.mean - base.mean
     defined = not (math.isnan(base.mean) or math.isnan(now.mean))
+    # what the file's rounding of the mean can account for is no change
+    rounding = 10.0 ** (1 - MEAN_DIGITS) * abs(base.mean)
     within = defined and (
-        abs(change) <= tolerance.abs or abs(change) <= tolerance.rel * abs(base.mean)
+        abs(change) <= max(tolerance.abs, rounding) or abs(change) <= tolerance.rel * abs(base.mean)
     )
     return {
         "measure": measure_name,
