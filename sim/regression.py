@@ -451,7 +451,12 @@ def compare_with_baseline(
                 missing = Stat(math.nan, math.nan, 0)
                 base = base_kpis.get(kpi, missing)
                 now = now_kpis.get(kpi, missing)
-                rows.append(_row(measure_name, group, kpi, base, now, spec))
+                row = _row(measure_name, group, kpi, base, now, spec)
+                # a KPI the catalogue gained or lost since is news, not a regression
+                row["presence"] = (
+                    "new" if kpi not in base_kpis else "gone" if kpi not in now_kpis else ""
+                )
+                rows.append(row)
     table = pd.DataFrame(rows)
     testable = table.p.notna()
     adjusted = holm(table.p[testable].tolist())
@@ -500,6 +505,8 @@ def _row(
 
 
 def _verdict(row: Any, significance: float) -> str:
+    if row.presence:
+        return str(row.presence)
     if row.both_undefined:
         return "pass"
     if not row.defined:

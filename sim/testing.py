@@ -1,8 +1,9 @@
 """KPI baselines in a team's own pytest suite.
 
->>> from sim.testing import assert_matches_baseline  # doctest: +SKIP
->>> def test_iot_value_kpis_hold():  # doctest: +SKIP
-...     assert_matches_baseline("scenarios/iot_value.yaml")
+    from sim.testing import assert_matches_baseline
+
+    def test_iot_value_kpis_hold():
+        assert_matches_baseline("scenarios/iot_value.yaml")
 
 The scenario runs again and every KPI of every variant is compared with the baseline
 ``sim baseline`` wrote (``scenarios/baselines/iot_value.yaml`` here); a KPI that moved beyond

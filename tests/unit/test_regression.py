@@ -206,3 +206,19 @@ def test_twenty_other_seeds_raise_no_more_false_alarms_than_promised(
         if not report.passed:
             failing.append((seed, sorted(set(report.failed.kpi))))
     assert len(failing) <= 3, failing
+
+
+def test_a_kpi_the_catalogue_gained_or_lost_is_news_not_a_regression(
+    chain: tuple[Path, Path],
+) -> None:
+    path, written = chain
+    data = yaml.safe_load(written.read_text())
+    for group in data["levels"].values():
+        group.pop("fill_rate")  # as if the baseline were older than this KPI
+        group["retired_kpi"] = {"mean": 1.0, "sd": 0.0, "n": 5, "ci95": [1.0, 1.0]}
+    written.write_text(yaml.safe_dump(data, sort_keys=False))
+    result = run_check(str(path))
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert any("fill_rate" in line and line.rstrip().endswith("new") for line in lines)
+    assert any("retired_kpi" in line and line.rstrip().endswith("gone") for line in lines)
