@@ -479,11 +479,11 @@ def _row(
 ) -> dict[str, Any]:
     tolerance = spec.tolerance_for(kpi)
     change = now.mean - base.mean
+    if abs(change) <= 10.0 ** (1 - MEAN_DIGITS) * abs(base.mean):
+        change = 0.0  # within the file's rounding of the mean: no change at all
     defined = not (math.isnan(base.mean) or math.isnan(now.mean))
-    # what the file's rounding of the mean can account for is no change
-    rounding = 10.0 ** (1 - MEAN_DIGITS) * abs(base.mean)
     within = defined and (
-        abs(change) <= max(tolerance.abs, rounding) or abs(change) <= tolerance.rel * abs(base.mean)
+        abs(change) <= tolerance.abs or abs(change) <= tolerance.rel * abs(base.mean)
     )
     return {
         "measure": measure_name,
