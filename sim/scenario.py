@@ -833,11 +833,17 @@ class Scenario(Strict):
         return points
 
     def with_overrides(
-        self, overrides: Mapping[str, Any], source: str = "<overrides>"
+        self,
+        overrides: Mapping[str, Any] | None = None,
+        source: str = "<overrides>",
+        **paths: Any,
     ) -> "Scenario":
         """A new scenario with ``overrides`` applied and validated again: mappings deep-merge,
-        a dotted key sets one value (``{"fleet[0].count": 6}``)."""
-        data = apply_overrides(self.model_dump(mode="json", by_alias=True), overrides, source)
+        a dotted key sets one value (``{"fleet[0].count": 6}``). Keyword paths do the same
+        with ``__`` for the dots and a bare number for an index (``fleet__0__count=6``)."""
+        merged = dict(overrides or {})
+        merged.update({keyword_path(name): value for name, value in paths.items()})
+        data = apply_overrides(self.model_dump(mode="json", by_alias=True), merged, source)
         return load_scenario_data(data, source)
 
 
@@ -901,6 +907,18 @@ def set_path(data: Any, path: Sequence[str | int], value: Any) -> None:
         node[last] = value
         return
     raise KeyError(format_path(path))
+
+
+def keyword_path(name: str) -> str:
+    """``fleet__0__count`` -> ``fleet[0].count`` (a key path written as a Python keyword).
+
+    >>> keyword_path("sensors__shelf__read_rate"), keyword_path("fleet__0__count")
+    ('sensors.shelf.read_rate', 'fleet[0].count')
+    """
+    text = ""
+    for part in name.split("__"):
+        text += f"[{part}]" if part.isdigit() else (f".{part}" if text else part)
+    return text
 
 
 def apply_overrides(

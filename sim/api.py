@@ -1,0 +1,257 @@
+"""The Python API: load a scenario, change it, run it, read and plot the results.
+
+>>> import sim
+>>> scenario = sim.load("scenarios/validation/travel.yaml")
+>>> quick = scenario.with_overrides(run__horizon="20d", run__replications=2)
+>>> results = sim.run(quick, workers=1, progress=False)
+>>> results.summary.query("kpi == 'order_lead_time'")[["variant", "mean"]].round(1)
+  variant  mean
+5    base   2.0
+
+A run written to a folder can be opened again later, the same way:
+
+>>> import tempfile
+>>> with tempfile.TemporaryDirectory() as folder:
+...     written = sim.run(quick, workers=1, out=folder, progress=False)
+...     again = sim.open_run(written.folder)
+...     bool((again.kpis.order_lead_time == written.kpis.order_lead_time).all())
+True
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow.parquet as pq
+from matplotlib.figure import Figure
+
+from sim import plots
+from sim.experiment import Experiment, run_experiment
+from sim.scenario import Scenario, load_scenario, load_scenario_data
+
+__all__ = ["Results", "load", "open_run", "run"]
+
+DEFAULT_KPIS = ("fill_rate", "total_cost", "iot_cost")
+
+
+def load(source: str | Path | Mapping[str, Any]) -> Scenario:
+    """A scenario from a YAML file or from a dict (as the YAML would parse), validated; bad
+    input raises ``ScenarioError`` with the key path of every problem."""
+    if isinstance(source, Mapping):
+        return load_scenario_data(dict(source))
+    return load_scenario(source)
+
+
+def run(
+    scenario: Scenario | str | Path | Mapping[str, Any],
+    *,
+    replications: int | None = None,
+    seed: int | None = None,
+    workers: int | None = None,
+    out: str | Path | None = None,
+    events: bool = True,
+    progress: bool = True,
+) -> Results:
+    """Run every variant (and sweep point) of ``scenario``; ``out`` is the folder that receives
+    ``<scenario>/<run-id>/`` (nothing is written without it, and then there is no event log).
+    ``workers`` processes run the replications (default: one per core); the numbers are the
+    same whatever their count."""
+    if not isinstance(scenario, Scenario):
+        scenario = load(scenario)
+    overrides: dict[str, Any] = {}
+    if replications is not None:
+        overrides["replications"] = replications
+    if seed is not None:
+        overrides["seed"] = seed
+    if overrides:
+        scenario = scenario.with_overrides({"run": overrides})
+    experiment = run_experiment(
+        scenario, None if out is None else Path(out), workers, record=events, progress=progress
+    )
+    return Results(experiment)
+
+
+def open_run(folder: str | Path) -> Results:
+    """A finished run folder (``results/<scenario>/<run-id>/``) as ``Results``."""
+    path = Path(folder)
+    if not (path / "manifest.json").exists():
+        raise FileNotFoundError(f"{path}: not a finished run folder (no manifest.json)")
+    scenario = load_scenario(path / "scenario.yaml")
+    manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
+    experiment = Experiment(
+        scenario,
+        _table(path / "kpis.csv"),
+        _table(path / "summary.csv"),
+        _table(path / "comparison.csv"),
+        path,
+        manifest,
+        sweep=_table(path / "sweep.csv") if (path / "sweep.csv").exists() else None,
+    )
+    return Results(experiment)
+
+
+def _table(path: Path) -> pd.DataFrame:
+    """A CSV of the run folder; an empty one (a run with one variant compares nothing)."""
+    try:
+        return pd.read_csv(path)
+    except pd.errors.EmptyDataError:
+        return pd.DataFrame()
+
+
+class Results:
+    """A finished run: its tables as pandas DataFrames, the event log and time series read
+    from Parquet when first asked for, and plots."""
+
+    def __init__(self, experiment: Experiment) -> None:
+        self.experiment = experiment
+
+    def __repr__(self) -> str:
+        where = f", folder={str(self.folder)!r}" if self.folder else ""
+        return (
+            f"Results({self.scenario.name!r}, variants={self.variants}, "
+            f"replications={self.scenario.run.replications}{where})"
+        )
+
+    # -- tables -----------------------------------------------------------------------------
+
+    @property
+    def scenario(self) -> Scenario:
+        return self.experiment.scenario
+
+    @property
+    def folder(self) -> Path | None:
+        return self.experiment.folder
+
+    @property
+    def manifest(self) -> dict[str, Any]:
+        return self.experiment.manifest
+
+    @property
+    def variants(self) -> list[str]:
+        return self.experiment.variants
+
+    @property
+    def reference(self) -> str:
+        return self.experiment.reference
+
+    @property
+    def kpis(self) -> pd.DataFrame:
+        """One row per variant and replication (and sweep point), one column per KPI."""
+        return self.experiment.kpis
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """Per variant and KPI: mean, sd, replications and the 95% interval."""
+        return self.experiment.summary
+
+    @property
+    def comparison(self) -> pd.DataFrame:
+        """Per variant and KPI: the paired difference from the reference, its interval and
+        verdict, with net benefit and IoT ROI."""
+        return self.experiment.comparison
+
+    @property
+    def sweep(self) -> pd.DataFrame | None:
+        return self.experiment.sweep
+
+    def paired(self, variant: str, against: str, kpi: str) -> pd.Series:
+        """The paired difference ``variant - against`` of one KPI, with its interval."""
+        return self.experiment.paired(variant, against, kpi)
+
+    def _file(self, name: str) -> Path:
+        if self.folder is None:
+            raise FileNotFoundError(
+                f"this run wrote no folder, so there is no {name}: run with out=... to keep one"
+            )
+        path = self.folder / name
+        if not path.exists():
+            raise FileNotFoundError(f"{path}: not written (a sweep, or a run without events)")
+        return path
+
+    @cached_property
+    def flows(self) -> pd.DataFrame:
+        """Per variant, replication, location and SKU: the stock flows after the warm-up."""
+        return pd.read_csv(self._file("flows.csv"))
+
+    @cached_property
+    def events(self) -> pd.DataFrame:
+        """The whole event log (``t_event``, ``t_received``, ``kind``, ``source``, ``entity``,
+        ``sku``, ``value``, ``x``, ``y``, by ``variant`` and ``replication``). For a long run
+        read a part with ``read_events``."""
+        return pd.read_parquet(self._file("events.parquet"))
+
+    def read_events(
+        self,
+        kinds: Sequence[str] | None = None,
+        variant: str | None = None,
+        replication: int | None = None,
+        columns: Sequence[str] | None = None,
+    ) -> pd.DataFrame:
+        """Part of the event log, filtered as Parquet is read (only matching row groups)."""
+        filters: list[tuple[str, str, Any]] = []
+        if kinds is not None:
+            filters.append(("kind", "in", list(kinds)))
+        if variant is not None:
+            filters.append(("variant", "==", variant))
+        if replication is not None:
+            filters.append(("replication", "==", replication))
+        table = pq.read_table(
+            self._file("events.parquet"),
+            columns=None if columns is None else list(columns),
+            filters=filters or None,
+        )
+        return table.to_pandas()
+
+    @cached_property
+    def timeseries(self) -> pd.DataFrame:
+        """True and recorded on hand and units owed per location and SKU, sampled every
+        ``recording.timeseries_interval``."""
+        return pd.read_parquet(self._file("timeseries.parquet"))
+
+    # -- plots ------------------------------------------------------------------------------
+
+    def plot_kpis(self, kpis: Sequence[str] = DEFAULT_KPIS) -> Figure:
+        """Each variant's mean of each KPI with its 95% interval."""
+        return plots.kpi_comparison(self.summary, list(kpis), self.reference)
+
+    def plot_differences(self, kpis: Sequence[str] = DEFAULT_KPIS) -> Figure:
+        """A forest plot of the paired differences from the reference."""
+        return plots.forest(self.comparison, list(kpis), self.reference)
+
+    def plot_stock(
+        self,
+        location: str,
+        sku: str,
+        variant: str | None = None,
+        replication: int = 0,
+        window: tuple[float, float] | None = None,
+    ) -> Figure:
+        """True and recorded stock at one location, counts and sensor reads marked;
+        ``window`` is the first and last day shown."""
+        variant = variant or self.reference
+        series = self.timeseries
+        series = series[(series.variant == variant) & (series.replication == replication)]
+        events = None
+        if self.folder is not None and (self.folder / "events.parquet").exists():
+            events = self.read_events(
+                kinds=["count", "shelf_read"], variant=variant, replication=replication
+            )
+        title = (
+            f"Stock of {sku} at {location}: truth and record ({variant}, replication {replication})"
+        )
+        return plots.stock(series, events, location, sku, title, window)
+
+    def plot_sweep(self, kpi: str, variant: str | None = None) -> Figure:
+        """A KPI over a two-parameter sweep as a heat map."""
+        if self.sweep is None or self.scenario.sweep is None:
+            raise ValueError("this run has no sweep")
+        parameters = list(self.scenario.sweep.parameters)
+        if len(parameters) != 2:
+            raise ValueError(f"a heat map needs two swept parameters, not {len(parameters)}")
+        x, y = parameters
+        return plots.sweep_heatmap(self.sweep, kpi, variant or self.reference, x, y)

@@ -1,0 +1,227 @@
+"""Figures for notebooks and the HTML report: matplotlib, one function per picture.
+
+Each function takes the tables of a run (``Results`` hands them over) and returns a
+``matplotlib.figure.Figure``; nothing is shown or saved here. Defaults aim at a report page:
+titles, axis labels with units, legends outside the data, and sizes readable when printed.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg", force=False)  # headless by default; a notebook's inline backend wins
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+from sim.kpi import BY_NAME
+
+COLOURS = [f"C{i}" for i in range(10)]  # the default colour cycle
+STYLE: Any = {  # rc parameters (typed Any: matplotlib types its keys as literals)
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "font.size": 10,
+    "axes.titlesize": 11,
+    "axes.titleweight": "bold",
+}
+
+
+def _label(kpi: str) -> str:
+    spec = BY_NAME.get(kpi)
+    unit = spec.unit if spec is not None else ""
+    name = kpi.replace("_", " ")
+    return f"{name} ({unit})" if unit and unit != "none" else name
+
+
+def _grid(count: int) -> tuple[int, int]:
+    columns = 2 if count == 4 else min(3, max(count, 1))
+    return math.ceil(count / columns), columns
+
+
+def _compact(value: float, _position: object = None) -> str:
+    """Tick labels that stay short: 2.5k, 1.2M."""
+    size = abs(value)
+    if size >= 1e6:
+        return f"{value / 1e6:g}M"
+    if size >= 1e4:
+        return f"{value / 1e3:g}k"
+    return f"{value:g}"
+
+
+def _value_axis(ax: Axes) -> None:
+    ax.xaxis.set_major_locator(MaxNLocator(5))
+    ax.xaxis.set_major_formatter(FuncFormatter(_compact))
+
+
+def kpi_comparison(summary: pd.DataFrame, kpis: Sequence[str], reference: str) -> Figure:
+    """One panel per KPI: each variant's mean with its 95% interval as a whisker."""
+    rows, cols = _grid(len(kpis))
+    with plt.rc_context(STYLE):
+        fig, axes = plt.subplots(
+            rows,
+            cols,
+            figsize=(4.6 * cols, 0.45 * summary.variant.nunique() * rows + 1.6 * rows),
+            squeeze=False,
+            constrained_layout=True,
+        )
+        variants = list(dict.fromkeys(summary.variant))
+        y = np.arange(len(variants))
+        for ax, kpi in zip(axes.flat, kpis, strict=False):
+            part = summary[summary.kpi == kpi].set_index("variant").reindex(variants)
+            mean = part["mean"].to_numpy(dtype=float)
+            low = mean - part["ci_low"].to_numpy(dtype=float)
+            high = part["ci_high"].to_numpy(dtype=float) - mean
+            colours = [COLOURS[0] if v != reference else "0.35" for v in variants]
+            ax.barh(y, mean, color=colours, alpha=0.35, height=0.6)
+            ax.errorbar(mean, y, xerr=[low, high], fmt="o", color="0.1", capsize=3, ms=4)
+            ax.set_yticks(y, variants)
+            ax.invert_yaxis()
+            ax.set_title(kpi.replace("_", " "))
+            ax.set_xlabel(_label(kpi))
+            ax.grid(axis="y", visible=False)
+            _value_axis(ax)
+        for ax in axes.flat[len(kpis) :]:
+            ax.set_visible(False)
+        fig.suptitle(f"KPIs by variant: mean and 95% interval (grey: the reference, {reference})")
+    return fig
+
+
+def forest(comparison: pd.DataFrame, kpis: Sequence[str], reference: str) -> Figure:
+    """Paired differences from the reference with their 95% intervals, one panel per KPI;
+    green where the change is an improvement, red where it is worse."""
+    rows, cols = _grid(len(kpis))
+    variants = list(dict.fromkeys(comparison.variant))
+    with plt.rc_context(STYLE):
+        fig, axes = plt.subplots(
+            rows,
+            cols,
+            figsize=(4.6 * cols, 0.45 * len(variants) * rows + 1.6 * rows),
+            squeeze=False,
+            constrained_layout=True,
+        )
+        y = np.arange(len(variants))
+        for ax, kpi in zip(axes.flat, kpis, strict=False):
+            part = comparison[comparison.kpi == kpi].set_index("variant").reindex(variants)
+            diff = part["difference"].to_numpy(dtype=float)
+            low = diff - part["ci_low"].to_numpy(dtype=float)
+            high = part["ci_high"].to_numpy(dtype=float) - diff
+            verdicts = part["verdict"].fillna("").tolist()
+            colours = [
+                "tab:green" if v == "better" else "tab:red" if v == "worse" else "0.4"
+                for v in verdicts
+            ]
+            ax.axvline(0, color="0.2", lw=1)
+            for yi, d, lo, hi, c in zip(y, diff, low, high, colours, strict=True):
+                ax.errorbar(d, yi, xerr=[[lo], [hi]], fmt="o", color=c, capsize=3, ms=5)
+            ax.set_yticks(y, variants)
+            ax.invert_yaxis()
+            ax.set_title(f"{kpi.replace('_', ' ')}: difference")
+            ax.set_xlabel(_label(kpi))
+            ax.grid(axis="y", visible=False)
+            _value_axis(ax)
+        for ax in axes.flat[len(kpis) :]:
+            ax.set_visible(False)
+        fig.suptitle(
+            f"Paired differences from {reference} with 95% intervals "
+            "(green better, red worse, grey not significant)"
+        )
+    return fig
+
+
+def stock(
+    series: pd.DataFrame,
+    events: pd.DataFrame | None,
+    location: str,
+    sku: str,
+    title: str | None = None,
+    window: tuple[float, float] | None = None,
+) -> Figure:
+    """True and recorded stock of one SKU at one location over time, with the physical counts
+    and the sensor reads that reset the record marked: the picture of why visibility matters.
+    ``window`` (first and last day) zooms in."""
+    part = series[(series.location == location) & (series.sku == sku)].sort_values("t")
+    if window is not None:
+        part = part[(part.t >= window[0] * 24) & (part.t <= window[1] * 24)]
+        if events is not None:
+            events = events[(events.t_event >= window[0] * 24) & (events.t_event <= window[1] * 24)]
+    days = part.t.to_numpy(dtype=float) / 24
+    with plt.rc_context(STYLE):
+        fig, ax = plt.subplots(figsize=(10, 4.2), constrained_layout=True)
+        ax.step(
+            days,
+            part.record,
+            where="post",
+            color=COLOURS[1],
+            lw=1.0,
+            alpha=0.9,
+            label="recorded (what the twin believes)",
+        )
+        ax.step(
+            days,
+            part.on_hand,
+            where="post",
+            color=COLOURS[0],
+            lw=1.2,
+            zorder=3,
+            label="true on hand",
+        )
+        if "backlog" in part and part.backlog.any():
+            ax.step(
+                days, -part.backlog, where="post", color="tab:red", lw=1, label="owed (backlog)"
+            )
+        if events is not None and len(events):
+            here = events[(events.entity == location) & (events.sku == sku)]
+            counts = here[here.kind == "count"]
+            for i, t in enumerate(counts.t_event.to_numpy(dtype=float) / 24):
+                ax.axvline(
+                    t, color="0.3", lw=0.8, ls=":", label="physical count" if i == 0 else None
+                )
+            reads = here[here.kind == "shelf_read"]
+            if len(reads):
+                ax.plot(
+                    reads.t_event.to_numpy(dtype=float) / 24,
+                    reads.value,
+                    ".",
+                    ms=2.5,
+                    color=COLOURS[2],
+                    alpha=0.6,
+                    label="shelf sensor reads",
+                )
+        ax.set_xlabel("time (days)")
+        ax.set_ylabel("units")
+        ax.set_title(title or f"Stock of {sku} at {location}: truth and record")
+        ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
+    return fig
+
+
+def sweep_heatmap(sweep: pd.DataFrame, kpi: str, variant: str, x: str, y: str) -> Figure:
+    """A KPI's mean over a two-parameter sweep, one cell per point, the value written in it."""
+    part = sweep[(sweep.kpi == kpi) & (sweep.variant == variant)]
+    grid = part.pivot_table(index=y, columns=x, values="mean")
+    with plt.rc_context({**STYLE, "axes.grid": False}):
+        fig, ax = plt.subplots(
+            figsize=(1.3 * grid.shape[1] + 3, 0.8 * grid.shape[0] + 2), constrained_layout=True
+        )
+        image = ax.imshow(grid.to_numpy(dtype=float), cmap="viridis", aspect="auto", origin="lower")
+        ax.set_xticks(range(grid.shape[1]), [f"{v:g}" for v in grid.columns])
+        ax.set_yticks(range(grid.shape[0]), [f"{v:g}" for v in grid.index])
+        ax.set_xlabel(x)
+        ax.set_ylabel(y)
+        values = grid.to_numpy(dtype=float)
+        middle = np.nanmean(values)
+        for (i, j), value in np.ndenumerate(values):
+            colour = "white" if value < middle else "black"
+            ax.text(j, i, f"{value:,.3g}", ha="center", va="center", color=colour, fontsize=9)
+        fig.colorbar(image, ax=ax, label=_label(kpi))
+        ax.set_title(f"{kpi.replace('_', ' ')} of {variant} over the sweep")
+    return fig
