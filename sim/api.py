@@ -213,6 +213,12 @@ class Results:
         ``recording.timeseries_interval``."""
         return pd.read_parquet(self._file("timeseries.parquet"))
 
+    def report(self, path: str | Path | None = None) -> Path:
+        """Write ``report.html`` (by default into the run folder): one self-contained page."""
+        from sim.report import write_report
+
+        return write_report(self, None if path is None else Path(path))
+
     # -- plots ------------------------------------------------------------------------------
 
     def plot_kpis(self, kpis: Sequence[str] = DEFAULT_KPIS) -> Figure:

@@ -367,6 +367,20 @@ def check(
 
 
 @cli.command()
+@click.argument("run_dir", type=click.Path(path_type=Path))
+def report(run_dir: Path) -> None:
+    """Build RUN_DIR/report.html again from the run folder."""
+    from sim.api import open_run
+
+    try:
+        results = open_run(run_dir)
+    except (FileNotFoundError, ScenarioError) as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_BAD_INPUT)
+    click.echo(f"written: {results.report()}")
+
+
+@cli.command()
 @click.argument("scenario_file", type=click.Path(path_type=Path))
 @_friendly
 def validate(scenario_file: Path) -> None:

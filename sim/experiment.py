@@ -176,8 +176,10 @@ def run_experiment(
     workers: int | None = None,
     record: bool = True,
     progress: bool = True,
+    report: bool = True,
 ) -> Experiment:
-    """Run every variant's replications; write ``<out_root>/<scenario>/<run-id>/``.
+    """Run every variant's replications; write ``<out_root>/<scenario>/<run-id>/`` (with
+    ``report.html`` unless ``report`` is false).
 
     The folder is built as ``<run-id>.partial`` and renamed when complete; with ``out_root``
     None nothing is written (and nothing is recorded).
@@ -256,12 +258,29 @@ def run_experiment(
                 )
             manifest["wall_seconds"] = round(time.perf_counter() - started, 3)
             write_json(partial / "manifest.json", manifest)
+            if report:
+                done = Experiment(
+                    scenario, kpis, summary_table, comparison, partial, manifest, sweep=sweep_table
+                )
+                _write_report(done, partial / "report.html")
             final = finish(partial, final)
     except BaseException:
         if partial is not None:
             discard(partial)
         raise
     return Experiment(scenario, kpis, summary_table, comparison, final, manifest, sweep=sweep_table)
+
+
+def _write_report(experiment: Experiment, path: Path) -> None:
+    """The run's report page. A figure that cannot be drawn must not cost the run: the
+    failure is said, and ``sim report`` can try again."""
+    from sim.api import Results
+    from sim.report import write_report
+
+    try:
+        write_report(Results(experiment), path)
+    except Exception as exc:  # any plotting failure: the run itself is fine
+        print(f"warning: report.html not written ({type(exc).__name__}: {exc})", file=sys.stderr)
 
 
 def _sweep_table(
