@@ -260,4 +260,7 @@ class Results:
         if len(parameters) != 2:
             raise ValueError(f"a heat map needs two swept parameters, not {len(parameters)}")
         x, y = parameters
-        return plots.sweep_heatmap(self.sweep, kpi, variant or self.reference, x, y)
+        values = self.scenario.sweep.parameters
+        return plots.sweep_heatmap(
+            self.sweep, kpi, variant or self.reference, x, y, values[x], values[y]
+        )

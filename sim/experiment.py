@@ -287,7 +287,10 @@ def _sweep_table(
     values: pd.DataFrame, summary: pd.DataFrame, comparison: pd.DataFrame
 ) -> pd.DataFrame:
     """One tidy row per point, variant and KPI: the parameter values, the mean and interval,
-    and the paired difference from the reference at the same point."""
+    and the paired difference from the reference at the same point (none with one variant)."""
+    table = summary[["point", "variant", "kpi", "unit", "mean", "ci_low", "ci_high", "n"]]
+    if comparison.empty:
+        return values.merge(table, on="point")
     difference = comparison[
         ["point", "variant", "kpi", "difference", "ci_low", "ci_high", "significant", "verdict"]
     ].rename(
@@ -296,9 +299,7 @@ def _sweep_table(
             "ci_high": "difference_ci_high",
         }
     )
-    table = summary[["point", "variant", "kpi", "unit", "mean", "ci_low", "ci_high", "n"]].merge(
-        difference, on=["point", "variant", "kpi"], how="left"
-    )
+    table = table.merge(difference, on=["point", "variant", "kpi"], how="left")
     return values.merge(table, on="point")
 
 

@@ -204,24 +204,41 @@ def stock(
     return fig
 
 
-def sweep_heatmap(sweep: pd.DataFrame, kpi: str, variant: str, x: str, y: str) -> Figure:
-    """A KPI's mean over a two-parameter sweep, one cell per point, the value written in it."""
+def _tick(value: object) -> str:
+    return f"{value:g}" if isinstance(value, int | float) else str(value)
+
+
+def sweep_heatmap(
+    sweep: pd.DataFrame,
+    kpi: str,
+    variant: str,
+    x: str,
+    y: str,
+    x_values: Sequence[object] | None = None,
+    y_values: Sequence[object] | None = None,
+) -> Figure:
+    """A KPI's mean over a two-parameter sweep, one cell per point, the value written in it;
+    rows and columns in the order the sweep lists its values."""
     part = sweep[(sweep.kpi == kpi) & (sweep.variant == variant)]
     grid = part.pivot_table(index=y, columns=x, values="mean")
+    if x_values is not None:
+        grid = grid.reindex(columns=[v for v in x_values if v in grid.columns])
+    if y_values is not None:
+        grid = grid.reindex(index=[v for v in y_values if v in grid.index])
     with plt.rc_context({**STYLE, "axes.grid": False}):
         fig, ax = plt.subplots(
             figsize=(1.3 * grid.shape[1] + 3, 0.8 * grid.shape[0] + 2), constrained_layout=True
         )
         image = ax.imshow(grid.to_numpy(dtype=float), cmap="viridis", aspect="auto", origin="lower")
-        ax.set_xticks(range(grid.shape[1]), [f"{v:g}" for v in grid.columns])
-        ax.set_yticks(range(grid.shape[0]), [f"{v:g}" for v in grid.index])
+        ax.set_xticks(range(grid.shape[1]), [_tick(v) for v in grid.columns])
+        ax.set_yticks(range(grid.shape[0]), [_tick(v) for v in grid.index])
         ax.set_xlabel(x)
         ax.set_ylabel(y)
         values = grid.to_numpy(dtype=float)
         middle = np.nanmean(values)
         for (i, j), value in np.ndenumerate(values):
             colour = "white" if value < middle else "black"
-            ax.text(j, i, f"{value:,.3g}", ha="center", va="center", color=colour, fontsize=9)
+            ax.text(j, i, f"{value:,.4g}", ha="center", va="center", color=colour, fontsize=9)
         fig.colorbar(image, ax=ax, label=_label(kpi))
         ax.set_title(f"{kpi.replace('_', ' ')} of {variant} over the sweep")
     return fig

@@ -832,6 +832,17 @@ class Scenario(Strict):
             points.append((values, scenario))
         return points
 
+    def only(self, *names: str) -> "Scenario":
+        """The scenario with only the named variants (the reference kept if named, else the
+        first named becomes it): ``scenario.only("manual_60d", "realtime")``."""
+        unknown = [n for n in names if n not in self.variants]
+        if unknown or not names:
+            raise KeyError(f"no such variant(s): {unknown}; the variants are {self.variant_names}")
+        data = self.model_dump(mode="json", by_alias=True)
+        data["variants"] = {name: self.variants[name] for name in names}
+        data["reference"] = self.reference_name if self.reference_name in names else names[0]
+        return load_scenario_data(data, "<only>")
+
     def with_overrides(
         self,
         overrides: Mapping[str, Any] | None = None,

@@ -104,3 +104,12 @@ def test_sim_report_rebuilds_the_page(results: sim.Results, tmp_path: Path) -> N
     assert page.exists()
     missing = CliRunner().invoke(cli, ["report", str(tmp_path)])
     assert missing.exit_code == 2 and "not a finished run folder" in missing.output
+
+
+def test_only_keeps_the_named_variants(tiny: dict[str, Any]) -> None:
+    tiny["variants"] = {"a": {}, "b": {"fleet[0].count": 2}, "c": {"fleet[0].count": 3}}
+    scenario = sim.load(tiny)
+    assert scenario.only("c", "b").variant_names == ["c", "b"]  # the first named leads
+    assert scenario.only("b", "a").variant_names == ["a", "b"]  # the reference stays first
+    with pytest.raises(KeyError, match="no such variant"):
+        scenario.only("z")
