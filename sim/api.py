@@ -252,6 +252,84 @@ class Results:
         )
         return plots.stock(series, events, location, sku, title, window)
 
+    @cached_property
+    def fleet(self) -> pd.DataFrame:
+        """Every truck's (start, end, state) intervals, by variant and replication."""
+        return pd.read_parquet(self._file("fleet.parquet"))
+
+    def plot_fleet(
+        self,
+        variant: str | None = None,
+        replication: int = 0,
+        window: tuple[float, float] | None = None,
+    ) -> Figure:
+        """A fleet timeline: driving, loading, waiting at docks, broken down, in maintenance,
+        per truck; ``window`` in days (default: the first week after the warm-up)."""
+        variant = variant or self.reference
+        fleet = self.fleet
+        fleet = fleet[(fleet.variant == variant) & (fleet.replication == replication)]
+        if window is None:
+            first = self.scenario.run.warmup / 24
+            window = (first, min(first + 7, self.scenario.run.horizon / 24))
+        title = f"Fleet timeline ({variant}, replication {replication})"
+        return plots.fleet_timeline(fleet, window, title)
+
+    def plot_wear(
+        self,
+        variant: str | None = None,
+        replication: int = 0,
+        trucks: Sequence[str] | None = None,
+    ) -> Figure:
+        """Engine wear per truck from its health sensor, with the estimate, thresholds,
+        services and failures (needs ``sensors.engine_health``)."""
+        variant = variant or self.reference
+        kinds = ["engine_health", "service", "breakdown"]
+        events = self.read_events(kinds=kinds, variant=variant, replication=replication)
+        readers = events[events.kind == "engine_health"].entity.astype(str)
+        if readers.empty:
+            raise ValueError(f"{variant}: no engine-health readings (sensors.engine_health)")
+        chosen = list(trucks) if trucks is not None else sorted(readers.unique())[:3]
+        groups = [g.wear for g in self.scenario.fleet if g.wear is not None]
+        failure = groups[0].failure_threshold if groups else 1.0
+        policy = (
+            self.scenario.variant(variant).maintenance
+            if self.scenario.variants
+            else (self.scenario.maintenance)
+        )
+        threshold = policy.get("threshold") if policy.get("kind") == "predictive" else None
+        window = int(policy.get("window", 3)) if policy.get("kind") == "predictive" else 3
+        title = f"Engine wear ({variant}, replication {replication})"
+        return plots.wear_paths(events, chosen, failure, threshold, window, title)
+
+    @cached_property
+    def roads(self) -> pd.DataFrame:
+        """Per road, variant and replication: traversals, hours driven, free-flow hours of
+        those traversals, and incidents over the run."""
+        return pd.read_parquet(self._file("roads.parquet"))
+
+    def plot_network(self, variant: str | None = None, replication: int = 0) -> Figure:
+        """The network map: nodes by kind, roads by observed congestion and use, incidents."""
+        from sim.plan import resolve_plan
+
+        variant = variant or self.reference
+        roads = self.roads
+        roads = roads[(roads.variant == variant) & (roads.replication == replication)]
+        plan, _ = resolve_plan(
+            self.scenario.variant(variant) if self.scenario.variants else self.scenario
+        )
+        assert plan is not None
+        network = plan.network
+        nodes = pd.DataFrame(
+            {
+                "id": network.node_ids,
+                "kind": network.kinds,
+                "x": network.xy[:, 0],
+                "y": network.xy[:, 1],
+            }
+        )
+        title = f"Network ({variant}, replication {replication}): use, congestion, incidents"
+        return plots.network_map(nodes, roads.astype({"source": str, "target": str}), title)
+
     def plot_sweep(self, kpi: str, variant: str | None = None) -> Figure:
         """A KPI over a two-parameter sweep as a heat map."""
         if self.sweep is None or self.scenario.sweep is None:

@@ -67,16 +67,18 @@ def run_replication(
 ) -> ReplicationSummary:
     """Run one replication of one variant; write its event and time-series parts to ``folder``."""
     scenario = load_scenario_data(scenario_data, "<resolved scenario>")
-    events_path = series_path = None
+    events_path = series_path = fleet_path = None
     if record and folder is not None:
         events_path = Path(folder) / part_name("events", variant_index, replication)
         series_path = Path(folder) / part_name("timeseries", variant_index, replication)
+        fleet_path = Path(folder) / part_name("fleet", variant_index, replication)
     model = Model(
         scenario,
         replication,
         events_path=events_path,
         record=events_path is not None,
         timeseries_path=series_path,
+        fleet_path=fleet_path,
     )
     result = model.run()
     flows = result.flows.assign(variant=variant, replication=replication)
@@ -256,6 +258,8 @@ def run_experiment(
                 merge_parquet(
                     partial.glob("timeseries-*.parquet"), partial / "timeseries.parquet", names
                 )
+                merge_parquet(partial.glob("fleet-*.parquet"), partial / "fleet.parquet", names)
+                merge_parquet(partial.glob("roads-*.parquet"), partial / "roads.parquet", names)
             manifest["wall_seconds"] = round(time.perf_counter() - started, 3)
             write_json(partial / "manifest.json", manifest)
             if report:

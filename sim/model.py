@@ -11,6 +11,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import simpy
 
 from sim.distributions import Sampler
@@ -26,7 +28,7 @@ from sim.world.demand import CustomerStream, ScheduledCustomers
 from sim.world.online import OnlineDemand, Quoter
 from sim.world.stock import FLOW_FIELDS, StockPoint
 from sim.world.store import ReadSource, Shelf, ShrinkSource, call_at
-from sim.world.truck import TRUCK_FIELDS, Router, Truck
+from sim.world.truck import TRUCK_FIELDS, TRUCK_STATES, Router, Truck
 from sim.world.warehouse import DockStats, Warehouse, WarehouseStock
 
 # Sensor kinds that are physical devices (order tracking is software: priced per message only).
@@ -69,12 +71,14 @@ class Model:
         events_path: Path | None = None,
         record: bool = True,
         timeseries_path: Path | None = None,
+        fleet_path: Path | None = None,
     ) -> None:
         if plan is None:
             plan, problems = resolve_plan(scenario)
             assert plan is not None, problems
         self.scenario = scenario
         self.plan = plan
+        self._fleet_path = fleet_path
         self.replication = replication
         run = scenario.run
         self.horizon = run.horizon
@@ -269,7 +273,12 @@ class Model:
                 self.maintenance,
                 self.router,
             )
+            if fleet_path is not None:
+                truck.states = []
             self.trucks.append(truck)
+        if fleet_path is not None:
+            self.traffic.road_trips = np.zeros(len(network.edge_km), dtype=np.int64)
+            self.traffic.road_hours = np.zeros(len(network.edge_km))
 
         # Online orders (after the fleet: promises may be quoted from the trucks' plans).
         self.online: OnlineDemand | None = None
@@ -420,7 +429,59 @@ class Model:
             self._take_snapshot_zero()
         self.log.close()
         self.timeseries.close()
+        if self._fleet_path is not None:
+            self._write_fleet(self._fleet_path)
+            self._write_roads(
+                self._fleet_path.with_name(self._fleet_path.name.replace("fleet", "roads"))
+            )
         return self._harvest(time.perf_counter() - started)
+
+    def _write_roads(self, path: Path) -> None:
+        """Per road: traversals, hours driven against free-flow hours (observed congestion),
+        and incidents over the run: the network map."""
+        network = self.plan.network
+        trips = self.traffic.road_trips
+        hours = self.traffic.road_hours
+        assert trips is not None and hours is not None
+        edges = range(len(network.edge_km))
+        incidents = [
+            len(self.traffic._incidents[e].starts) if e in self.traffic._incidents else 0
+            for e in edges
+        ]
+        table = pa.table(
+            {
+                "replication": pa.array([self.replication] * len(edges), pa.int32()),
+                "source": [network.node_ids[network.edge_src[e]] for e in edges],
+                "target": [network.node_ids[network.edge_dst[e]] for e in edges],
+                "trips": pa.array(trips, pa.int64()),
+                "hours": pa.array(hours, pa.float64()),
+                "free_hours": pa.array(trips * network.edge_free_h, pa.float64()),
+                "incidents": pa.array(incidents, pa.int64()),
+            }
+        )
+        pq.write_table(table, path, compression="zstd")
+
+    def _write_fleet(self, path: Path) -> None:
+        """Every truck's (start, end, state) intervals: the fleet timeline."""
+        rows = [(t.name, s) for t in self.trucks for s in (t.states or [])]
+        names = [t.name for t in self.trucks]
+        index = {name: i for i, name in enumerate(names)}
+        truck = pa.DictionaryArray.from_arrays(
+            pa.array([index[r[0]] for r in rows], pa.int32()), pa.array(names, pa.string())
+        )
+        state = pa.DictionaryArray.from_arrays(
+            pa.array([r[1][2] for r in rows], pa.int32()), pa.array(TRUCK_STATES, pa.string())
+        )
+        table = pa.table(
+            {
+                "replication": pa.array([self.replication] * len(rows), pa.int32()),
+                "truck": truck,
+                "state": state,
+                "start": pa.array([r[1][0] for r in rows], pa.float64()),
+                "end": pa.array([r[1][1] for r in rows], pa.float64()),
+            }
+        )
+        pq.write_table(table, path, compression="zstd")
 
     def devices(self) -> dict[str, int]:
         """IoT devices installed, by sensor kind: only those that produce readings here."""

@@ -12,6 +12,9 @@ from collections.abc import Sequence
 from typing import Any
 
 import matplotlib
+import matplotlib.cm
+import matplotlib.colors
+import matplotlib.patches
 
 matplotlib.use("Agg", force=False)  # headless by default; a notebook's inline backend wins
 
@@ -241,4 +244,187 @@ def sweep_heatmap(
             ax.text(j, i, f"{value:,.4g}", ha="center", va="center", color=colour, fontsize=9)
         fig.colorbar(image, ax=ax, label=_label(kpi))
         ax.set_title(f"{kpi.replace('_', ' ')} of {variant} over the sweep")
+    return fig
+
+
+STATE_COLOURS = {
+    "waiting at dock": "#f2c14e",
+    "loading": "#f78154",
+    "driving": "#4d9de0",
+    "unloading": "#7768ae",
+    "broken down": "#e15554",
+    "waiting for a bay": "#b8b8b8",
+    "in maintenance": "#3bb273",
+}
+
+
+def fleet_timeline(fleet: pd.DataFrame, window: tuple[float, float], title: str) -> Figure:
+    """One row per truck: what it was doing when, over ``window`` (days); idle time is blank."""
+    start, end = window[0] * 24, window[1] * 24
+    part = fleet[(fleet.end > start) & (fleet.start < end)]
+    trucks = sorted(fleet.truck.astype(str).unique())
+    with plt.rc_context({**STYLE, "axes.grid": False}):
+        fig, ax = plt.subplots(figsize=(11, 0.32 * len(trucks) + 1.8), constrained_layout=True)
+        for row, truck in enumerate(trucks):
+            mine = part[part.truck.astype(str) == truck]
+            for state, spans in mine.groupby(mine.state.astype(str), observed=True):
+                left = np.maximum(spans.start.to_numpy(dtype=float), start) / 24
+                right = np.minimum(spans.end.to_numpy(dtype=float), end) / 24
+                ax.broken_barh(
+                    list(zip(left, right - left, strict=True)),
+                    (row - 0.38, 0.76),
+                    facecolors=STATE_COLOURS.get(str(state), "0.5"),
+                )
+        ax.set_yticks(range(len(trucks)), trucks)
+        ax.invert_yaxis()
+        ax.set_xlim(window)
+        ax.set_xlabel("time (days)")
+        ax.set_ylabel("truck")
+        ax.set_title(title)
+        handles = [
+            matplotlib.patches.Patch(color=colour, label=state)
+            for state, colour in STATE_COLOURS.items()
+        ]
+        ax.legend(
+            handles=handles,
+            loc="upper left",
+            bbox_to_anchor=(1.0, 1.0),
+            frameon=False,
+            title="blank: idle at home",
+        )
+    return fig
+
+
+def wear_paths(
+    events: pd.DataFrame,
+    trucks: Sequence[str],
+    failure_threshold: float,
+    service_threshold: float | None,
+    window: int,
+    title: str,
+) -> Figure:
+    """Engine wear per truck as its health sensor reported it (dots), the estimate a
+    predictive policy acts on (the mean of the last ``window`` readings), the thresholds, and
+    the services and failures."""
+    with plt.rc_context(STYLE):
+        fig, axes = plt.subplots(
+            len(trucks),
+            1,
+            figsize=(10, 2.3 * len(trucks) + 0.8),
+            squeeze=False,
+            sharex=True,
+            constrained_layout=True,
+        )
+        for ax, truck in zip(axes[:, 0], trucks, strict=True):
+            mine = events[events.entity.astype(str) == truck].sort_values("t_event")
+            readings = mine[mine.kind == "engine_health"]
+            days = readings.t_event.to_numpy(dtype=float) / 24
+            ax.plot(days, readings.value, ".", ms=2.5, color="0.55", label="health reading")
+            estimate = readings.value.rolling(window, min_periods=1).mean()
+            ax.plot(days, estimate, color=COLOURS[0], lw=1.2, label=f"estimate (last {window})")
+            ax.axhline(failure_threshold, color="tab:red", lw=1, ls="--", label="failure threshold")
+            if service_threshold is not None:
+                ax.axhline(
+                    service_threshold, color="tab:green", lw=1, ls=":", label="service threshold"
+                )
+            services = mine[mine.kind == "service"].t_event.to_numpy(dtype=float) / 24
+            for i, t in enumerate(services):
+                ax.axvline(
+                    t, color="tab:green", lw=0.9, alpha=0.7, label="service" if i == 0 else None
+                )
+            failures = mine[mine.kind == "breakdown"]
+            ax.plot(
+                failures.t_event.to_numpy(dtype=float) / 24,
+                failures.value,
+                "x",
+                color="tab:red",
+                ms=8,
+                mew=2,
+                label="breakdown",
+            )
+            ax.set_ylabel(f"{truck}: wear")
+        axes[0, 0].set_title(title)
+        axes[-1, 0].set_xlabel("time (days)")
+        axes[0, 0].legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
+    return fig
+
+
+NODE_STYLE = {
+    "supplier": ("s", "#7768ae", 70),
+    "warehouse": ("D", "#f78154", 80),
+    "store": ("o", "#4d9de0", 30),
+    "junction": (".", "0.5", 12),
+    "zone": ("^", "#3bb273", 30),
+}
+
+
+def network_map(nodes: pd.DataFrame, roads: pd.DataFrame, title: str) -> Figure:
+    """The network: nodes by kind; roads coloured by observed congestion (hours driven over
+    free-flow hours), drawn thicker the more trucks used them; roads with incidents marked."""
+    where = {
+        str(i): (float(x), float(y)) for i, x, y in zip(nodes.id, nodes.x, nodes.y, strict=True)
+    }
+    ends = [(where[str(a)], where[str(b)]) for a, b in zip(roads.source, roads.target, strict=True)]
+    trips = roads.trips.to_numpy(dtype=float)
+    hours = roads.hours.to_numpy(dtype=float)
+    free = roads.free_hours.to_numpy(dtype=float)
+    incidents = roads.incidents.to_numpy(dtype=float)
+    used = trips > 0
+    congestion = np.divide(hours, free, out=np.full(len(hours), np.nan), where=free > 0)
+    with plt.rc_context({**STYLE, "axes.grid": False}):
+        fig, ax = plt.subplots(figsize=(9, 7.5), constrained_layout=True)
+        for a, b in ends:
+            ax.plot([a[0], b[0]], [a[1], b[1]], color="0.85", lw=0.8, zorder=1)
+        peak = float(np.nanmax(congestion)) if used.any() else 1.0
+        norm = matplotlib.colors.Normalize(1.0, max(1.5, peak))
+        cmap = plt.get_cmap("plasma_r")
+        top = max(float(trips.max()) if len(trips) else 1.0, 1.0)
+        for (a, b), n, factor in zip(ends, trips, congestion, strict=True):
+            if n > 0:
+                ax.plot(
+                    [a[0], b[0]],
+                    [a[1], b[1]],
+                    color=cmap(norm(factor)),
+                    lw=0.8 + 5 * n / top,
+                    alpha=0.85,
+                    solid_capstyle="round",
+                    zorder=2,
+                )
+        hit = incidents > 0
+        if hit.any():
+            middle = np.array([((a[0] + b[0]) / 2, (a[1] + b[1]) / 2) for a, b in ends])[hit]
+            ax.scatter(
+                middle[:, 0],
+                middle[:, 1],
+                marker="X",
+                s=12 + 6 * incidents[hit],
+                color="tab:red",
+                zorder=4,
+                label="incidents (size: how many)",
+            )
+        for kind, (marker, colour, size) in NODE_STYLE.items():
+            mine = nodes[nodes.kind == kind]
+            if len(mine):
+                ax.scatter(
+                    mine.x,
+                    mine.y,
+                    marker=marker,
+                    s=size,
+                    color=colour,
+                    zorder=5,
+                    edgecolors="white",
+                    linewidths=0.6,
+                    label=f"{kind} ({len(mine)})",
+                )
+        fig.colorbar(
+            matplotlib.cm.ScalarMappable(norm, cmap),
+            ax=ax,
+            shrink=0.7,
+            label="observed congestion (hours / free-flow hours)",
+        )
+        ax.set_aspect("equal", adjustable="datalim")
+        ax.set_xlabel("east (km)")
+        ax.set_ylabel("north (km)")
+        ax.set_title(title)
+        ax.legend(loc="upper left", bbox_to_anchor=(0.0, -0.08), ncol=3, frameon=False)
     return fig

@@ -168,6 +168,18 @@ def _figures(results: Results) -> list[tuple[str, str]]:
     if results.sweep is not None and sweep is not None and len(sweep.parameters) == 2:
         figures.append((f"Sweep: {sweep.show[0]}", _png(results.plot_sweep(sweep.show[0]))))
     folder = results.folder
+    if folder is not None and (folder / "roads.parquet").exists():
+        figures.append(("Network", _png(results.plot_network())))
+    if folder is not None and (folder / "fleet.parquet").exists():
+        figures.append(("Fleet timeline", _png(results.plot_fleet())))
+    if folder is not None and (folder / "events.parquet").exists():
+        for variant in results.variants:
+            try:
+                fig = results.plot_wear(variant=variant)
+            except ValueError:
+                continue  # no engine-health sensor in this variant
+            figures.append((f"Engine wear, {variant}", _png(fig)))
+            break
     if folder is not None and (folder / "timeseries.parquet").exists():
         shelf = _busiest_shelf(results)
         if shelf is not None:

@@ -34,6 +34,25 @@ DOCK = KIND["dock_scan"]
 SHIPPED = KIND["order_shipped"]
 DELIVERED = KIND["order_delivered"]
 BREAKDOWN = KIND["breakdown"]
+# what a truck is doing, for the fleet timeline (fleet.parquet)
+TRUCK_STATES = (
+    "waiting at dock",
+    "loading",
+    "driving",
+    "unloading",
+    "broken down",
+    "waiting for a bay",
+    "in maintenance",
+)
+(
+    WAITING_AT_DOCK,
+    LOADING,
+    DRIVING,
+    UNLOADING,
+    BROKEN_DOWN,
+    WAITING_FOR_BAY,
+    IN_MAINTENANCE,
+) = range(len(TRUCK_STATES))
 REPAIR = KIND["repair"]
 SPOILED = KIND["spoiled_in_transit"]
 SERVICE = KIND["service"]
@@ -135,6 +154,8 @@ class Truck:
         self.view = view if view is not None else TruckView()  # what the twin hears of it
         self.router = router
         self._home_node = network.index[home.name]
+        # (start, end, state) intervals for the fleet timeline; None when nothing is recorded
+        self.states: list[tuple[float, float, int]] | None = None
         # trip plans for the twin, when the warehouse quotes promises from them
         self.publishes_plans = False
 
@@ -225,7 +246,10 @@ class Truck:
             start = env.now
             with home.docks.request() as door:
                 yield door
+                docked = env.now
+                self._state(WAITING_AT_DOCK, start)
                 yield env.timeout(home.loading())
+                self._state(LOADING, docked)
             store = self.network.index[trip[0].dest.location]
             self._scan(trip, home._code)
             if self.tracking is not None:
@@ -247,7 +271,9 @@ class Truck:
                 error = abs(self._quoted_arrival(plan, depart) - env.now)
                 for order in tracked:
                     order.eta_error = error  # type: ignore[attr-defined]
+            arrived = env.now
             yield env.timeout(self.unloading())
+            self._state(UNLOADING, arrived)
             spoiled = self._cold_chain(trip, depart, env.now)
             self._scan(trip, trip[0].dest._entity)
             for line in trip:
@@ -277,7 +303,10 @@ class Truck:
         self.view.busy_until = start + self._service_time.mean  # the workshop's plan
         with self.home.bays.request() as bay:
             yield bay
+            in_bay = env.now
+            self._state(WAITING_FOR_BAY, start)
             yield env.timeout(self._service_time())
+            self._state(IN_MAINTENANCE, in_bay)
         self.view.busy_until = None
         self.log.add(SERVICE, env.now, env.now, self._code, self._code, 0, self.wear)
         self.wear = 0.0
@@ -286,6 +315,11 @@ class Truck:
         self.service_hours += env.now - start
         self.service_cost += wear_spec.service_cost
         self.view.serviced(env.now)
+
+    def _state(self, state: int, since: float) -> None:
+        """What the truck did from ``since`` until now, for the fleet timeline (when recorded)."""
+        if self.states is not None and self.env.now > since:
+            self.states.append((since, self.env.now, state))
 
     def _renew(self) -> None:
         """A repaired or serviced engine starts a new life (lifetime model)."""
@@ -397,6 +431,12 @@ class Truck:
                 n = len(remaining)
             leg = remaining[:n]
             times = np.array([start, *exits[:n]])
+            trips = self.traffic.road_trips
+            if trips is not None:
+                hours = self.traffic.road_hours
+                assert hours is not None
+                np.add.at(trips, leg, 1)
+                np.add.at(hours, leg, np.diff(times))
             if self._lifetime is not None:
                 self._life_left -= times[-1] - start
             if self.gps is not None and self.router is not None and self.router.replans:
@@ -407,6 +447,7 @@ class Truck:
             self.driving_hours += times[-1] - start
             self.view.add_driving(times[-1] - start, leg_km)
             yield env.timeout(times[-1] - start)
+            self._state(DRIVING, start)
             if not failed:
                 if wear_spec is not None:
                     self.wear = float(path_wear[-1])
@@ -432,6 +473,7 @@ class Truck:
             self.tow_cost += wear_spec.tow_cost
             self._off.append((now, now + repair))
             yield env.timeout(repair)
+            self._state(BROKEN_DOWN, now)
             self.wear = 0.0
             self._renew()
             self.view.serviced(env.now)

@@ -113,3 +113,36 @@ def test_only_keeps_the_named_variants(tiny: dict[str, Any]) -> None:
     assert scenario.only("b", "a").variant_names == ["a", "b"]  # the reference stays first
     with pytest.raises(KeyError, match="no such variant"):
         scenario.only("z")
+
+
+def test_the_fleet_timeline_accounts_for_each_truck_once(results: sim.Results) -> None:
+    fleet = results.fleet
+    assert set(fleet.state.astype(str)) >= {"loading", "driving", "unloading"}
+    horizon = results.scenario.run.horizon
+    for _, mine in fleet.groupby(["variant", "replication", "truck"], observed=True):
+        mine = mine.sort_values("start")
+        assert (mine.end > mine.start).all() and mine.end.max() <= horizon
+        # one thing at a time: each interval starts when or after the previous one ended
+        assert (mine.start.to_numpy()[1:] >= mine.end.to_numpy()[:-1] - 1e-9).all()
+    # every breakdown in the event log is a broken-down interval of the timeline
+    failures = results.read_events(kinds=["breakdown"])
+    broken = fleet[fleet.state.astype(str) == "broken down"]
+    assert len(broken) == len(failures)
+
+
+def test_roads_count_the_trips_that_used_them(results: sim.Results) -> None:
+    roads = results.roads
+    assert (roads.hours >= roads.free_hours - 1e-9).all()  # no road faster than free flow
+    # every delivery leaves the warehouse over the one road out of it
+    out = roads[(roads.source == "W1") & (roads.target == "J1")]
+    trips = results.flows
+    assert out.trips.sum() > 0 and (out.trips > 0).all()
+    assert len(trips) > 0
+
+
+def test_the_fleet_network_and_wear_figures_are_labelled(results: sim.Results) -> None:
+    labelled(results.plot_fleet())
+    labelled(results.plot_network())
+    wear = results.plot_wear(variant="counted")
+    assert wear.axes[0].get_title().startswith("Engine wear")
+    assert wear.axes[-1].get_xlabel() == "time (days)"
