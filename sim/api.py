@@ -283,7 +283,7 @@ class Results:
         """Engine wear per truck from its health sensor, with the estimate, thresholds,
         services and failures (needs ``sensors.engine_health``)."""
         variant = variant or self.reference
-        kinds = ["engine_health", "service", "breakdown"]
+        kinds = ["engine_health", "service", "repair", "breakdown"]
         events = self.read_events(kinds=kinds, variant=variant, replication=replication)
         readers = events[events.kind == "engine_health"].entity.astype(str)
         if readers.empty:

@@ -320,8 +320,21 @@ def wear_paths(
             readings = mine[mine.kind == "engine_health"]
             days = readings.t_event.to_numpy(dtype=float) / 24
             ax.plot(days, readings.value, ".", ms=2.5, color="0.55", label="health reading")
-            estimate = readings.value.rolling(window, min_periods=1).mean()
-            ax.plot(days, estimate, color=COLOURS[0], lw=1.2, label=f"estimate (last {window})")
+            # the estimate forgets everything before a service, as a predictive policy does
+            renewals = mine[mine.kind.isin(["service", "repair"])].t_event.to_numpy(dtype=float)
+            segment = np.searchsorted(renewals, readings.t_event.to_numpy(dtype=float))
+            estimate = readings.value.groupby(segment).transform(
+                lambda v: v.rolling(window, min_periods=1).mean()
+            )
+            for i, seg in enumerate(np.unique(segment)):
+                here = segment == seg
+                ax.plot(
+                    days[here],
+                    estimate[here],
+                    color=COLOURS[0],
+                    lw=1.2,
+                    label=f"estimate (last {window})" if i == 0 else None,
+                )
             ax.axhline(failure_threshold, color="tab:red", lw=1, ls="--", label="failure threshold")
             if service_threshold is not None:
                 ax.axhline(
