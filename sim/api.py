@@ -221,13 +221,19 @@ class Results:
 
     # -- plots ------------------------------------------------------------------------------
 
-    def plot_kpis(self, kpis: Sequence[str] = DEFAULT_KPIS) -> Figure:
-        """Each variant's mean of each KPI with its 95% interval."""
-        return plots.kpi_comparison(self.summary, list(kpis), self.reference)
+    def _at_point(self, table: pd.DataFrame, point: int) -> pd.DataFrame:
+        """A sweep's table at one point (the first by default); other tables as they are."""
+        return table[table.point == point] if "point" in table else table
 
-    def plot_differences(self, kpis: Sequence[str] = DEFAULT_KPIS) -> Figure:
-        """A forest plot of the paired differences from the reference."""
-        return plots.forest(self.comparison, list(kpis), self.reference)
+    def plot_kpis(self, kpis: Sequence[str] = DEFAULT_KPIS, point: int = 0) -> Figure:
+        """Each variant's mean of each KPI with its 95% interval (at one sweep point)."""
+        summary = self._at_point(self.summary, point)
+        return plots.kpi_comparison(summary, list(kpis), self.reference)
+
+    def plot_differences(self, kpis: Sequence[str] = DEFAULT_KPIS, point: int = 0) -> Figure:
+        """A forest plot of the paired differences from the reference (at one sweep point)."""
+        comparison = self._at_point(self.comparison, point)
+        return plots.forest(comparison, list(kpis), self.reference)
 
     def plot_stock(
         self,

@@ -63,6 +63,9 @@ def test_the_cli_prints_the_shown_kpis_and_writes_sweep_csv(
     (folder,) = list((out / "tiny").iterdir())
     names = {p.name for p in folder.iterdir()}
     assert "sweep.csv" in names and "events.parquet" not in names
+    assert "report.html" in names and "warning" not in result.output
+    page = (folder / "report.html").read_text()
+    assert "Sweep: fill_rate" in page  # the heat map of the two swept parameters
     table = pd.read_csv(folder / "sweep.csv")
     assert len(table) == 4 * 2 * table.kpi.nunique()
 
