@@ -117,7 +117,15 @@ def _child(scenario_data: dict[str, Any], record: bool, queue: Any) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         events = Path(tmp) / "events.parquet" if record else None
         series = Path(tmp) / "timeseries.parquet" if record else None
-        model = Model(scenario, 0, events_path=events, record=record, timeseries_path=series)
+        fleet = Path(tmp) / "fleet.parquet" if record else None  # and roads.parquet beside it
+        model = Model(
+            scenario,
+            0,
+            events_path=events,
+            record=record,
+            timeseries_path=series,
+            fleet_path=fleet,
+        )
         start = time.perf_counter()
         result = model.run()
         wall = time.perf_counter() - start
