@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from concurrent.futures import Executor
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -56,11 +57,14 @@ def run(
     out: str | Path | None = None,
     events: bool = True,
     progress: bool = True,
+    executor: Executor | None = None,
 ) -> Results:
     """Run every variant (and sweep point) of ``scenario``; ``out`` is the folder that receives
     ``<scenario>/<run-id>/`` (nothing is written without it, and then there is no event log).
     ``workers`` processes run the replications (default: one per core); the numbers are the
-    same whatever their count."""
+    same whatever their count. Or hand over an ``executor`` of your own (a
+    ``concurrent.futures`` pool, or a cluster's that speaks the same interface): the
+    replications run on it and it is left running."""
     if not isinstance(scenario, Scenario):
         scenario = load(scenario)
     overrides: dict[str, Any] = {}
@@ -71,7 +75,12 @@ def run(
     if overrides:
         scenario = scenario.with_overrides({"run": overrides})
     experiment = run_experiment(
-        scenario, None if out is None else Path(out), workers, record=events, progress=progress
+        scenario,
+        None if out is None else Path(out),
+        workers,
+        record=events,
+        progress=progress,
+        executor=executor,
     )
     return Results(experiment)
 

@@ -6,6 +6,7 @@ the numbers are the same whether replications run in this process or on a pool o
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import platform
@@ -125,17 +126,20 @@ def run_replications(
     folder: Path | None,
     workers: int,
     record: bool = True,
+    executor: Executor | None = None,
 ) -> Iterator[ReplicationSummary]:
-    """Every replication of every variant (at every sweep point), yielded as each finishes."""
+    """Every replication of every variant (at every sweep point), yielded as each finishes;
+    on ``executor`` when given (left running for its owner), else on a pool of ``workers``."""
     tasks = []
     for point, (_, at_point) in enumerate(scenario.sweep_points()):
         for index, (name, variant) in enumerate(at_point.expand().items()):
             resolve_plan(variant)  # fail here, not in a worker, if a variant cannot be built
             tasks.append((point, name, index, variant.model_dump(mode="json", by_alias=True)))
     where = str(folder) if folder else None
-    with make_executor(workers) as executor:
+    pool = contextlib.nullcontext(executor) if executor is not None else make_executor(workers)
+    with pool as running:
         futures = [
-            executor.submit(run_replication, data, r, where, record, name, index, point)
+            running.submit(run_replication, data, r, where, record, name, index, point)
             for r in range(replications)
             for point, name, index, data in tasks
         ]
@@ -179,6 +183,7 @@ def run_experiment(
     record: bool = True,
     progress: bool = True,
     report: bool = True,
+    executor: Executor | None = None,
 ) -> Experiment:
     """Run every variant's replications; write ``<out_root>/<scenario>/<run-id>/`` (with
     ``report.html`` unless ``report`` is false).
@@ -207,7 +212,7 @@ def run_experiment(
         with tqdm(
             total=tasks, desc=scenario.name, unit="run", file=sys.stderr, disable=not progress
         ) as bar:
-            for summary in run_replications(scenario, reps, partial, workers, record):
+            for summary in run_replications(scenario, reps, partial, workers, record, executor):
                 summaries.append(summary)
                 bar.update(1)
         order = {name: i for i, name in enumerate(names)}

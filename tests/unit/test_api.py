@@ -146,3 +146,14 @@ def test_the_fleet_network_and_wear_figures_are_labelled(results: sim.Results) -
     wear = results.plot_wear(variant="counted")
     assert wear.axes[0].get_title().startswith("Engine wear")
     assert wear.axes[-1].get_xlabel() == "time (days)"
+
+
+def test_a_users_executor_gives_the_same_numbers(tiny: dict[str, Any]) -> None:
+    from concurrent.futures import ProcessPoolExecutor
+
+    scenario = sim.load(tiny)
+    serial = sim.run(scenario, workers=1, progress=False)
+    with ProcessPoolExecutor(2) as pool:
+        pooled = sim.run(scenario, executor=pool, progress=False)
+        assert pool.submit(abs, -1).result() == 1  # left running for its owner
+    assert pooled.kpis.equals(serial.kpis)
