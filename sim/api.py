@@ -8,6 +8,12 @@
   variant  mean
 5    base   2.0
 
+Every figure is a matplotlib figure:
+
+>>> fig = results.plot_kpis(["order_lead_time", "km"])
+>>> [ax.get_title() for ax in fig.axes]
+['order lead time', 'km']
+
 A run written to a folder can be opened again later, the same way:
 
 >>> import tempfile
