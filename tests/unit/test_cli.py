@@ -36,6 +36,9 @@ def test_run_writes_a_complete_results_folder(
         "flows.csv",
         "events.parquet",
         "timeseries.parquet",
+        "fleet.parquet",
+        "roads.parquet",
+        "report.html",
     }
     kpis = pd.read_csv(folder / "kpis.csv")
     assert list(kpis.replication) == [0, 1, 2]
