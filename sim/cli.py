@@ -245,6 +245,9 @@ def print_experiment(experiment: Experiment) -> None:
     if experiment.folder is not None:
         click.echo("")
         click.echo(f"results: {experiment.folder}")
+        page = experiment.folder / "report.html"
+        if page.exists():
+            click.echo(f"report:  {page}")
 
 
 @cli.command()
