@@ -19,3 +19,15 @@ def test_readme_opens_with_the_two_commands() -> None:
     block = text.split("```sh", 1)[1].split("```", 1)[0]
     commands = [line.split("#")[0].strip() for line in block.strip().splitlines()]
     assert commands == ["make run", "make test"]
+
+
+def test_notebooks_are_stored_without_outputs() -> None:
+    """Outputs belong to whoever runs a notebook, not to the repository (make test runs them)."""
+    import json
+
+    books = sorted((ROOT / "notebooks").glob("*.ipynb"))
+    assert len(books) == 5
+    for book in books:
+        cells = json.loads(book.read_text())["cells"]
+        code = [c for c in cells if c["cell_type"] == "code"]
+        assert all(not c["outputs"] and c["execution_count"] is None for c in code), book.name
