@@ -277,8 +277,8 @@ class Model:
                 truck.states = []
             self.trucks.append(truck)
         if fleet_path is not None:
-            self.traffic.road_trips = np.zeros(len(network.edge_km), dtype=np.int64)
-            self.traffic.road_hours = np.zeros(len(network.edge_km))
+            self.traffic.road_trips = [0] * len(network.edge_km)
+            self.traffic.road_hours = [0.0] * len(network.edge_km)
 
         # Online orders (after the fleet: promises may be quoted from the trucks' plans).
         self.online: OnlineDemand | None = None
@@ -455,7 +455,7 @@ class Model:
                 "target": [network.node_ids[network.edge_dst[e]] for e in edges],
                 "trips": pa.array(trips, pa.int64()),
                 "hours": pa.array(hours, pa.float64()),
-                "free_hours": pa.array(trips * network.edge_free_h, pa.float64()),
+                "free_hours": pa.array(np.array(trips) * network.edge_free_h, pa.float64()),
                 "incidents": pa.array(incidents, pa.int64()),
             }
         )
@@ -463,22 +463,21 @@ class Model:
 
     def _write_fleet(self, path: Path) -> None:
         """Every truck's (start, end, state) intervals: the fleet timeline."""
-        rows = [(t.name, s) for t in self.trucks for s in (t.states or [])]
         names = [t.name for t in self.trucks]
-        index = {name: i for i, name in enumerate(names)}
-        truck = pa.DictionaryArray.from_arrays(
-            pa.array([index[r[0]] for r in rows], pa.int32()), pa.array(names, pa.string())
-        )
+        spans = [np.array(t.states or [], dtype=float).reshape(-1, 3) for t in self.trucks]
+        owner = np.repeat(np.arange(len(names), dtype=np.int32), [len(s) for s in spans])
+        every = np.concatenate(spans) if spans else np.empty((0, 3))
+        truck = pa.DictionaryArray.from_arrays(pa.array(owner), pa.array(names, pa.string()))
         state = pa.DictionaryArray.from_arrays(
-            pa.array([r[1][2] for r in rows], pa.int32()), pa.array(TRUCK_STATES, pa.string())
+            pa.array(every[:, 2].astype(np.int32)), pa.array(TRUCK_STATES, pa.string())
         )
         table = pa.table(
             {
-                "replication": pa.array([self.replication] * len(rows), pa.int32()),
+                "replication": pa.array(np.full(len(every), self.replication, dtype=np.int32)),
                 "truck": truck,
                 "state": state,
-                "start": pa.array([r[1][0] for r in rows], pa.float64()),
-                "end": pa.array([r[1][1] for r in rows], pa.float64()),
+                "start": pa.array(every[:, 0]),
+                "end": pa.array(every[:, 1]),
             }
         )
         pq.write_table(table, path, compression="zstd")

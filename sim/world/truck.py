@@ -433,10 +433,14 @@ class Truck:
             times = np.array([start, *exits[:n]])
             trips = self.traffic.road_trips
             if trips is not None:
+                # plain lists: a leg has a few roads, and numpy's per-call cost would dominate
                 hours = self.traffic.road_hours
                 assert hours is not None
-                np.add.at(trips, leg, 1)
-                np.add.at(hours, leg, np.diff(times))
+                entered = start
+                for edge, left in zip(leg, exits[:n], strict=True):
+                    trips[edge] += 1
+                    hours[edge] += left - entered
+                    entered = left
             if self._lifetime is not None:
                 self._life_left -= times[-1] - start
             if self.gps is not None and self.router is not None and self.router.replans:
