@@ -206,9 +206,15 @@ class Results:
         variant: str | None = None,
         replication: int | None = None,
         columns: Sequence[str] | None = None,
+        entity: str | None = None,
+        sku: str | None = None,
     ) -> pd.DataFrame:
         """Part of the event log, filtered as Parquet is read (only matching row groups)."""
         filters: list[tuple[str, str, Any]] = []
+        if entity is not None:
+            filters.append(("entity", "==", entity))
+        if sku is not None:
+            filters.append(("sku", "==", sku))
         if kinds is not None:
             filters.append(("kind", "in", list(kinds)))
         if variant is not None:
@@ -220,6 +226,27 @@ class Results:
             columns=None if columns is None else list(columns),
             filters=filters or None,
         )
+        return table.to_pandas()
+
+    def read_timeseries(
+        self,
+        variant: str | None = None,
+        replication: int | None = None,
+        location: str | None = None,
+        sku: str | None = None,
+    ) -> pd.DataFrame:
+        """Part of the time series, filtered as Parquet is read (a large run's whole series
+        need not fit in memory)."""
+        filters: list[tuple[str, str, Any]] = []
+        for column, value in (
+            ("variant", variant),
+            ("replication", replication),
+            ("location", location),
+            ("sku", sku),
+        ):
+            if value is not None:
+                filters.append((column, "==", value))
+        table = pq.read_table(self._file("timeseries.parquet"), filters=filters or None)
         return table.to_pandas()
 
     @cached_property
@@ -261,12 +288,15 @@ class Results:
         """True and recorded stock at one location, counts and sensor reads marked;
         ``window`` is the first and last day shown."""
         variant = variant or self.reference
-        series = self.timeseries
-        series = series[(series.variant == variant) & (series.replication == replication)]
+        series = self.read_timeseries(variant, replication, location, sku)
         events = None
         if self.folder is not None and (self.folder / "events.parquet").exists():
             events = self.read_events(
-                kinds=["count", "shelf_read"], variant=variant, replication=replication
+                kinds=["count", "shelf_read"],
+                variant=variant,
+                replication=replication,
+                entity=location,
+                sku=sku,
             )
         title = (
             f"Stock of {sku} at {location}: truth and record ({variant}, replication {replication})"
