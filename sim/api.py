@@ -73,13 +73,7 @@ def run(
     replications run on it and it is left running."""
     if not isinstance(scenario, Scenario):
         scenario = load(scenario)
-    overrides: dict[str, Any] = {}
-    if replications is not None:
-        overrides["replications"] = replications
-    if seed is not None:
-        overrides["seed"] = seed
-    if overrides:
-        scenario = scenario.with_overrides({"run": overrides})
+    scenario = scenario.with_run(replications, seed)
     experiment = run_experiment(
         scenario,
         None if out is None else Path(out),
@@ -342,11 +336,7 @@ class Results:
         chosen = list(trucks) if trucks is not None else sorted(readers.unique())[:3]
         groups = [g.wear for g in self.scenario.fleet if g.wear is not None]
         failure = groups[0].failure_threshold if groups else 1.0
-        policy = (
-            self.scenario.variant(variant).maintenance
-            if self.scenario.variants
-            else (self.scenario.maintenance)
-        )
+        policy = self.scenario.variant(variant).maintenance  # "base" is the scenario itself
         threshold = policy.get("threshold") if policy.get("kind") == "predictive" else None
         window = int(policy.get("window", 3)) if policy.get("kind") == "predictive" else 3
         title = f"Engine wear ({variant}, replication {replication})"
@@ -365,9 +355,7 @@ class Results:
         variant = variant or self.reference
         roads = self.roads
         roads = roads[(roads.variant == variant) & (roads.replication == replication)]
-        plan, _ = resolve_plan(
-            self.scenario.variant(variant) if self.scenario.variants else self.scenario
-        )
+        plan, _ = resolve_plan(self.scenario.variant(variant))
         assert plan is not None
         network = plan.network
         nodes = pd.DataFrame(

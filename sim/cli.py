@@ -19,7 +19,7 @@ from sim.experiment import Experiment, run_experiment
 from sim.kpi import catalogue_markdown, catalogue_table
 from sim.regression import BaselineError, CheckReport, check_file, make_baseline
 from sim.scenario import load_scenario, scenario_json_schema
-from sim.units import format_duration
+from sim.units import format_duration, format_number
 
 EXIT_REGRESSION = 1
 EXIT_BAD_INPUT = 2
@@ -45,17 +45,6 @@ def cli() -> None:
     """Simulate a supply chain and price what IoT changes in it."""
 
 
-def _format(value: float) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "-"
-    magnitude = abs(value)
-    if magnitude >= 1e5:
-        return f"{value:,.0f}"
-    if magnitude >= 100:
-        return f"{value:,.1f}"
-    return f"{value:,.3g}" if magnitude < 1 else f"{value:,.2f}"
-
-
 def render_table(header: tuple[str, ...], rows: list[tuple[str, ...]], align: str) -> str:
     """Plain-text columns; ``align`` has one '<' or '>' per column."""
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
@@ -74,9 +63,14 @@ def kpi_table(summary: pd.DataFrame) -> str:
     for record in summary.to_dict("records"):
         half = float(record["half_width"])
         low, high = float(record["ci_low"]), float(record["ci_high"])
-        interval = "-" if math.isnan(half) else f"{_format(low)} .. {_format(high)}"
+        interval = "-" if math.isnan(half) else f"{format_number(low)} .. {format_number(high)}"
         rows.append(
-            (str(record["kpi"]), str(record["unit"]), _format(float(record["mean"])), interval)
+            (
+                str(record["kpi"]),
+                str(record["unit"]),
+                format_number(float(record["mean"])),
+                interval,
+            )
         )
     return render_table(("KPI", "unit", "mean", "95% interval"), rows, "<<>>")
 
@@ -89,7 +83,7 @@ def _plus_minus(mean: float, half: float, signed: bool = False) -> str:
     ('98.06 ±0.23', '1,283.7 ±0.00071', '-3.0 ±1.5')
     """
     if math.isnan(mean) or math.isnan(half) or half <= 1e-9 * max(1.0, abs(mean)):
-        text = _format(mean)
+        text = format_number(mean)
         if signed and not math.isnan(mean) and mean > 0:
             text = "+" + text
         return text if math.isnan(half) else f"{text} ±0"
@@ -165,14 +159,7 @@ def run(
     dry: bool,
 ) -> None:
     """Run every variant of SCENARIO_FILE; print KPIs and differences with 95% intervals."""
-    scenario = load_scenario(scenario_file)
-    overrides: dict[str, Any] = {}
-    if replications is not None:
-        overrides["replications"] = replications
-    if seed is not None:
-        overrides["seed"] = seed
-    if overrides:
-        scenario = scenario.with_overrides({"run": overrides}, str(scenario_file))
+    scenario = load_scenario(scenario_file).with_run(replications, seed, str(scenario_file))
     experiment = run_experiment(scenario, None if dry else out_root, workers, record=not no_events)
     print_experiment(experiment)
 
@@ -291,7 +278,7 @@ def check_table(report: CheckReport, show_all: bool) -> str:
         delta, relative = float(row["change"]), float(row["relative"])
         change = "-"
         if not math.isnan(delta):
-            change = ("+" if delta >= 0 else "") + _format(delta)
+            change = ("+" if delta >= 0 else "") + format_number(delta)
             if not math.isnan(relative):
                 change += f" ({100 * relative:+.1f}%)"
         p_adjusted = float(row["p_adjusted"])
@@ -302,8 +289,8 @@ def check_table(report: CheckReport, show_all: bool) -> str:
             (
                 str(row["group"]),
                 what,
-                _format(float(row["base"])),
-                _format(float(row["now"])),
+                format_number(float(row["base"])),
+                format_number(float(row["now"])),
                 change,
                 p,
                 str(row["verdict"]),

@@ -522,15 +522,7 @@ def _verdict(row: Any, significance: float) -> str:
 def _scenario(path: Path, seed: int | None, replications: int | None) -> Scenario:
     from sim.scenario import load_scenario
 
-    scenario = load_scenario(path)
-    overrides: dict[str, Any] = {}
-    if replications is not None:
-        overrides["replications"] = replications
-    if seed is not None:
-        overrides["seed"] = seed
-    if overrides:
-        scenario = scenario.with_overrides({"run": overrides}, str(path))
-    return scenario
+    return load_scenario(path).with_run(replications, seed, str(path))
 
 
 def make_baseline(

@@ -18,6 +18,8 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.figure import Figure
 
+from sim.units import format_number
+
 if TYPE_CHECKING:
     from sim.api import Results
 
@@ -50,17 +52,9 @@ def _png(fig: Figure) -> str:
 
 def _number(value: object) -> str:
     try:
-        number = float(value)  # type: ignore[arg-type]
+        return format_number(float(value))  # type: ignore[arg-type]
     except (TypeError, ValueError):
         return html.escape(str(value))
-    if math.isnan(number):
-        return "-"
-    size = abs(number)
-    if size >= 1e5:
-        return f"{number:,.0f}"
-    if size >= 100:
-        return f"{number:,.1f}"
-    return f"{number:,.3g}" if size < 1 else f"{number:,.2f}"
 
 
 def _table(header: list[str], rows: list[list[str]], classes: list[list[str]] | None = None) -> str:

@@ -832,6 +832,17 @@ class Scenario(Strict):
             points.append((values, scenario))
         return points
 
+    def with_run(
+        self, replications: int | None = None, seed: int | None = None, source: str = "<run>"
+    ) -> "Scenario":
+        """The scenario with another replication count or seed (``None`` keeps the file's)."""
+        overrides = {
+            key: value
+            for key, value in (("replications", replications), ("seed", seed))
+            if value is not None
+        }
+        return self.with_overrides({"run": overrides}, source) if overrides else self
+
     def only(self, *names: str) -> "Scenario":
         """The scenario with only the named variants (the reference kept if named, else the
         first named becomes it): ``scenario.only("manual_60d", "realtime")``."""

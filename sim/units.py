@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 
 HOURS_PER_UNIT: dict[str, float] = {
@@ -31,6 +32,23 @@ def parse_duration(text: str) -> float:
             "s, min, h, d, w, y (for example '15min' or '3d')"
         )
     return float(match.group(1)) * HOURS_PER_UNIT[match.group(2)]
+
+
+def format_number(value: float | None) -> str:
+    """A figure for a table: thousands separated, about three significant digits, "-" for
+    none.
+
+    >>> format_number(1234567.8), format_number(123.45), format_number(0.012345)
+    ('1,234,568', '123.5', '0.0123')
+    """
+    if value is None or math.isnan(value):
+        return "-"
+    magnitude = abs(value)
+    if magnitude >= 1e5:
+        return f"{value:,.0f}"
+    if magnitude >= 100:
+        return f"{value:,.1f}"
+    return f"{value:,.3g}" if magnitude < 1 else f"{value:,.2f}"
 
 
 def format_duration(hours: float) -> str:

@@ -101,16 +101,12 @@ class MinMax(ReplenishmentPolicy):
         return self.S
 
 
-@register
-class Periodic(ReplenishmentPolicy):
-    """(R, S): every ``review`` period, order up to S. The first review falls at
-    ``first_review`` (default: one review period in), so ``first_review: 22h`` with
-    ``review: 1d`` reviews every evening at ten."""
+class PeriodicReview(ReplenishmentPolicy):
+    """A policy that acts every ``review`` period. The first review falls at ``first_review``
+    (default: one review period in), so ``first_review: 22h`` with ``review: 1d`` reviews
+    every evening at ten."""
 
-    kind = "R_S"
-    example = {"review": "2d", "S": 30}
     review: PositiveDuration
-    S: PositiveInt
     first_review: Duration | None = None
 
     @property
@@ -120,6 +116,15 @@ class Periodic(ReplenishmentPolicy):
     @property
     def first_review_at(self) -> float | None:
         return self.review if self.first_review is None else self.first_review
+
+
+@register
+class Periodic(PeriodicReview):
+    """(R, S): every ``review`` period, order up to S (first at ``first_review``)."""
+
+    kind = "R_S"
+    example = {"review": "2d", "S": 30}
+    S: PositiveInt
 
     def order_quantity(self, position: int) -> int:
         return max(0, self.S - position)
@@ -151,7 +156,7 @@ class ReorderPoint(ReplenishmentPolicy):
 
 
 @register
-class MovingAverage(ReplenishmentPolicy):
+class MovingAverage(PeriodicReview):
     """Order-up-to with a moving-average forecast: every ``review``, the level is ``cover``
     times the mean demand per review period over the last ``periods`` periods (as the tills
     recorded it) plus ``safety``; order up to it. Before ``periods`` periods have passed the
@@ -159,20 +164,10 @@ class MovingAverage(ReplenishmentPolicy):
 
     kind = "moving_average"
     example = {"review": "1d", "periods": 4, "cover": 2.0, "start_forecast": 20.0}
-    review: PositiveDuration
     periods: Annotated[int, Field(ge=1)]
     cover: Annotated[float, Field(gt=0)]
     start_forecast: Annotated[float, Field(ge=0)]
     safety: Annotated[int, Field(ge=0)] = 0
-    first_review: Duration | None = None
-
-    @property
-    def review_period(self) -> float | None:
-        return self.review
-
-    @property
-    def first_review_at(self) -> float | None:
-        return self.review if self.first_review is None else self.first_review
 
     def level(self, history: list[int]) -> float:
         recent = history[-self.periods :]

@@ -135,9 +135,7 @@ def test_roads_count_the_trips_that_used_them(results: sim.Results) -> None:
     assert (roads.hours >= roads.free_hours - 1e-9).all()  # no road faster than free flow
     # every delivery leaves the warehouse over the one road out of it
     out = roads[(roads.source == "W1") & (roads.target == "J1")]
-    trips = results.flows
-    assert out.trips.sum() > 0 and (out.trips > 0).all()
-    assert len(trips) > 0
+    assert (out.trips > 0).all()
 
 
 def test_the_fleet_network_and_wear_figures_are_labelled(results: sim.Results) -> None:
