@@ -21,7 +21,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import yaml
 
-from sim.records import NAME
+from sim.records import NAME, parquet_options
 
 
 def new_run_folder(root: Path, scenario_name: str, seed: int) -> tuple[Path, Path]:
@@ -87,7 +87,7 @@ def merge_parquet(
                     )
                     table = table.add_column(0, pa.field("variant", NAME), column)
                 if writer is None:
-                    writer = pq.ParquetWriter(tmp, table.schema, compression="zstd")
+                    writer = pq.ParquetWriter(tmp, table.schema, **parquet_options(table.schema))
                 rows += table.num_rows
                 writer.write_table(table)
     finally:

@@ -28,6 +28,7 @@ import simpy
 from sim.iot.bus import Link
 from sim.records import KIND, EventLog
 from sim.world.demand import CustomerStream, ScheduledCustomers, poisson_times
+from sim.world.kernels import earliest_decision, shelf_segment
 from sim.world.stock import StockPoint
 
 if TYPE_CHECKING:
@@ -333,106 +334,81 @@ class Shelf(StockPoint):
         return lowest_record + self.record.on_order - state.r_back > self._trigger
 
     def _segment(self, state: _State, stop: float) -> float:
-        """Apply the drawn events with times up to ``stop`` to ``state``, vectorised.
-
-        Every step is an array operation over the segment's events; the number of numpy calls,
-        not the number of events, is the cost, so the steps are kept few.
-        """
+        """Apply the drawn events with times up to ``stop`` to ``state`` (one compiled pass,
+        ``kernels.shelf_segment``); return the decision time, ``inf`` if none came."""
         begin = state.pos
-        end = int(np.searchsorted(self._t, stop, side="right"))
-        if end <= begin:
-            return INF
-        t = self._t[begin:end]
-        demand = self._demand[begin:end]  # units wanted by each customer, 0 for other events
-        out = self._out[begin:end]  # units wanted by customers or lost to shrinkage
-        start_on = state.on
-        on_after = np.maximum(start_on - np.cumsum(out), 0)
-        on_before = np.concatenate(([start_on], on_after[:-1]))
-        # what a customer takes is what left the shelf at its event
-        sold = np.minimum(on_before - on_after, demand)
-        tx_after = state.tx - np.cumsum(sold)
-        offset = state.r - state.tx  # record = offset + recorded transactions, until a reading
-        applied_at: np.ndarray | None = None
-        if self._has_reads:
-            code = self._code[begin:end]
-            q = self._q[begin:end]
-            is_cap = code == CAPTURE
-            if is_cap.any():
-                # a capture takes the true level (plus noise) and the transactions so far
-                ids = q[is_cap] - self._read_base
-                noisy = on_after[is_cap] + np.rint(self._read_noise[ids]).astype(np.int64)
-                self._read_value[ids] = np.maximum(noisy, 0)
-                self._read_tx[ids] = tx_after[is_cap]
-            rec_idx = np.flatnonzero(code == RECEIPT)
-            if len(rec_idx):
-                # a receipt resets the record to its reading, brought forward by the
-                # transactions recorded since; an older reading than the last applied is ignored
-                rid = q[rec_idx] - self._read_base
-                taken_at = self._read_t[rid]
-                newest = np.maximum.accumulate(np.concatenate(([state.r_sync], taken_at)))
-                fresh = taken_at > newest[:-1]
-                applied_at = rec_idx[fresh]
-                if len(applied_at):
-                    marks = np.zeros(len(t), dtype=np.int64)
-                    marks[applied_at] = 1
-                    offsets = np.concatenate(
-                        ([offset], self._read_value[rid[fresh]] - self._read_tx[rid[fresh]])
-                    )
-                    r_after = offsets[np.cumsum(marks)] + tx_after
-                else:
-                    applied_at = None
-        if applied_at is None:
-            r_after = offset + tx_after
-        backorder = self.backorder_mode
-        short = demand - sold
-        n = len(t)
-        decision = INF
         trigger = self._trigger
-        if trigger is not None:
-            # the position only moves at sales, shortfalls (backorders) and readings, and is
-            # above the trigger at the start, so its first fall to the trigger is a decision
-            position = r_after + self.record.on_order
-            if backorder:
-                position -= state.r_back + np.cumsum(short)
-            else:
-                position -= state.r_back
-            hit = int(np.argmax(position <= trigger))
-            if position[hit] <= trigger:
-                n = hit + 1
-                decision = float(t[hit])
-                t, demand, out, sold, short = t[:n], demand[:n], out[:n], sold[:n], short[:n]
-                on_before, on_after, r_after = on_before[:n], on_after[:n], r_after[:n]
-        # time integrals: each level holds from the previous event to this one
-        dt = np.empty(n)
-        dt[0] = t[0] - state.last_t
-        np.subtract(t[1:], t[:-1], out=dt[1:])
-        r_before = np.concatenate(([state.r], r_after[:-1]))
-        state.on_hand_hours += float(np.dot(on_before, dt))
-        state.record_error_hours += float(np.dot(np.abs(r_before - on_before), dt))
-        state.stockout_hours += float(np.dot(on_before <= 0, dt))
-        # flows
-        sold_units = int(sold.sum())
-        wanted = int(demand.sum())
-        customers = int(np.count_nonzero(demand))
-        shorts = wanted - sold_units
+        series = self._ts.enabled
+        (
+            end,
+            decision,
+            state.on,
+            state.r,
+            state.tx,
+            state.r_sync,
+            state.r_back,
+            backlog,
+            last_t,
+            on_hand_h,
+            error_h,
+            stockout_h,
+            backorder_h,
+            customers,
+            wanted,
+            sold,
+            taken,
+            served,
+            s_on,
+            s_r,
+            s_owed,
+        ) = shelf_segment(
+            self._t,
+            self._code,
+            self._q,
+            self._demand,
+            self._out,
+            begin,
+            float(stop),
+            self._read_t,
+            self._read_noise,
+            self._read_value,
+            self._read_tx,
+            self._read_base,
+            state.on,
+            state.r,
+            state.tx,
+            float(state.r_sync),
+            state.r_back,
+            state.backlog,
+            self.record.on_order,
+            trigger is not None,
+            0.0 if trigger is None else float(trigger),
+            self.backorder_mode,
+            float(state.last_t),
+            series,
+        )
+        if end == begin:
+            return INF
+        state.pos = end
+        state.last_t = last_t
+        state.on_hand_hours += on_hand_h
+        state.record_error_hours += error_h
+        state.stockout_hours += stockout_h
         state.customers += customers
         state.demand += wanted
-        state.sold += sold_units
-        taken_units = start_on - int(on_after[-1])
-        state.shrunk += taken_units - sold_units
-        state.served += customers - int(np.count_nonzero(short))
-        if backorder:
-            backlog_after = state.backlog + np.cumsum(short)
-            backlog_before = np.concatenate(([state.backlog], backlog_after[:-1]))
-            state.backorder_hours += float(np.dot(backlog_before, dt))
+        state.sold += sold
+        state.shrunk += taken - sold
+        state.served += served
+        shorts = wanted - sold
+        if self.backorder_mode:
+            state.backorder_hours += backorder_h
             state.backordered += shorts
-            state.backlog += shorts
-            state.r_back += shorts
+            state.backlog = backlog
         else:
             state.lost += shorts
-        if state.lots is not None and taken_units:
+        if state.lots is not None and taken:
             lots = state.lots
-            consumed = taken_units
+            consumed = taken
             while consumed:
                 lot = lots[0]
                 if lot[1] <= consumed:
@@ -441,19 +417,8 @@ class Shelf(StockPoint):
                 else:
                     lot[1] -= consumed
                     consumed = 0
-        state.on = int(on_after[-1])
-        state.r = int(r_after[-1])
-        state.tx -= sold_units
-        if applied_at is not None:
-            kept = applied_at[applied_at < n]
-            if len(kept):
-                taken_at = self._read_t[self._q[begin + kept] - self._read_base]
-                state.r_sync = max(state.r_sync, float(taken_at.max()))
-        state.last_t = float(t[-1])
-        state.pos = begin + n
-        if self._ts.enabled:
-            owed = backlog_after if backorder else np.full(n, state.backlog)
-            state.segments.append((t, on_after, r_after, owed))
+        if series:
+            state.segments.append((self._t[begin:end], s_on, s_r, s_owed))
         return decision
 
     def _commit(self, state: _State, boundary: float) -> None:
@@ -612,35 +577,36 @@ class Shelf(StockPoint):
             self._look_ahead(self._gen)
 
     def _earliest_decision(self) -> float:
-        """A time before which no decision can come (without a delivery or count first).
-
-        Every way the recorded position can fall is bounded by the units that leave the shelf
-        (sales and shortfalls by what customers want, a reading by the true level, which falls
-        by customers and shrinkage, less the most negative noise already drawn), so the
-        position cannot reach the trigger before the cumulative outflow covers the margin.
-        """
+        """A time before which no decision can come (without a delivery or count first):
+        when the outflow drawn could first bring the recorded position to the trigger
+        (``kernels.earliest_decision``), or an expiry write-off, if sooner."""
         rec = self.record
         trigger = self._trigger
         assert trigger is not None
-        pos = self._pos
-        lowest = min(rec.on_hand, self.on_hand)
-        if self._has_reads:
-            code = self._code[pos:]
-            ids = self._q[pos:][code >= CAPTURE] - self._read_base
-            if len(ids):
-                noise = np.rint(self._read_noise[ids]).min()
-                lowest = min(lowest, self.on_hand + int(min(noise, 0.0)))
-                # readings already taken but not yet received
-                taken = self._read_t[ids] < self.last_t
-                if taken.any():
-                    known = self._read_value[ids[taken]] - self._read_tx[ids[taken]] + rec.tx
-                    lowest = min(lowest, int(known.min()))
-        margin = lowest + rec.on_order - rec.backorders - trigger
-        if margin <= 0:
+        earliest = earliest_decision(
+            self._t,
+            self._code,
+            self._q,
+            self._out,
+            self._pos,
+            self._read_t,
+            self._read_noise,
+            self._read_value,
+            self._read_tx,
+            self._read_base,
+            self._has_reads,
+            self.on_hand,
+            rec.on_hand,
+            rec.tx,
+            rec.on_order,
+            rec.backorders,
+            float(trigger),
+            float(self.last_t),
+        )
+        if earliest == -INF:
             return self.env.now
-        cumulative = np.cumsum(self._out[pos:])
-        k = int(np.searchsorted(cumulative, margin))
-        earliest = float(self._t[pos + k]) if k < len(cumulative) else float(self._window_end)
+        if earliest == INF:
+            earliest = float(self._window_end)
         if self.lots:
             earliest = min(earliest, self.lots[0][0])  # an expiry write-off lowers the record
         return max(self.env.now, earliest)

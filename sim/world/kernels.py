@@ -1,0 +1,206 @@
+"""Compiled inner loops of the shelf: one pass over drawn events, in machine code.
+
+A shelf applies its customers, shrinkage and shelf reads between two decisions in one call.
+Written as array operations that pass cost some 40 numpy calls (about 70 us) whatever its
+length, which made shelves half of a large run's wall time; as a plain loop compiled by numba
+it costs a few microseconds. The loop is the event-by-event definition itself, so it is also
+the easier one to read against ``tests/unit/test_shelf.py``'s reference.
+
+The functions take and return plain numbers and arrays (numba compiles no Python objects);
+``cache=True`` keeps the machine code beside this file, so only the first run on a machine
+compiles (about a second). Set ``NUMBA_DISABLE_JIT=1`` to run them as Python, for a debugger.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+from numba import njit
+
+# event codes, as in sim.world.store
+CUSTOMER, SHRINK, CAPTURE, RECEIPT = 0, 1, 2, 3
+
+
+@njit(cache=True)
+def shelf_segment(
+    t: np.ndarray,
+    code: np.ndarray,
+    q: np.ndarray,
+    demand: np.ndarray,
+    out: np.ndarray,
+    begin: int,
+    stop: float,
+    read_t: np.ndarray,
+    read_noise: np.ndarray,
+    read_value: np.ndarray,
+    read_tx: np.ndarray,
+    read_base: int,
+    on: int,
+    r: int,
+    tx: int,
+    r_sync: float,
+    r_back: int,
+    backlog: int,
+    on_order: int,
+    has_trigger: bool,
+    trigger: float,
+    backorder: bool,
+    last_t: float,
+    series: bool,
+) -> tuple[Any, ...]:
+    """Apply the events from index ``begin`` with times up to ``stop``, stopping right after
+    the first one that brings the recorded position to the trigger.
+
+    A customer takes what is left if there is too little (the shortfall is lost or
+    backordered); shrinkage takes units with no transaction; a capture fixes its reading (the
+    true level plus rounded noise, at least 0) and the transactions recorded so far; a receipt
+    resets the record to its reading brought forward by the transactions since, unless a newer
+    reading was applied already. Each level holds from the previous event to this one for the
+    time integrals. Reads' values are written into ``read_value`` and ``read_tx``.
+
+    Returns the index after the last event applied, the decision time (``inf``: none), the new
+    levels, the time integrals and flows of the segment, and (when ``series``) the levels after
+    each event: on hand, record and backlog.
+    """
+    n_events = len(t)
+    end = begin
+    while end < n_events and t[end] <= stop:
+        end += 1
+    size = end - begin if series else 0
+    s_on = np.empty(size, dtype=np.int64)
+    s_r = np.empty(size, dtype=np.int64)
+    s_owed = np.empty(size, dtype=np.int64)
+    on_hand_h = 0.0
+    error_h = 0.0
+    stockout_h = 0.0
+    backorder_h = 0.0
+    customers = 0
+    wanted = 0
+    sold = 0
+    taken = 0
+    served = 0
+    decision = math.inf
+    i = begin
+    while i < end:
+        ti = t[i]
+        dt = ti - last_t
+        on_hand_h += on * dt
+        error_h += abs(r - on) * dt
+        if on <= 0:
+            stockout_h += dt
+        if backorder:
+            backorder_h += backlog * dt
+        last_t = ti
+        c = code[i]
+        if c <= SHRINK:
+            take = min(out[i], on)
+            on -= take
+            taken += take
+            d = demand[i]
+            if d > 0:
+                customers += 1
+                wanted += d
+                sale = take  # a customer's event takes only what it wants
+                sold += sale
+                tx -= sale
+                r -= sale
+                short = d - sale
+                if short == 0:
+                    served += 1
+                elif backorder:
+                    backlog += short
+                    r_back += short
+        elif c == CAPTURE:
+            k = q[i] - read_base
+            read_value[k] = max(on + np.int64(np.rint(read_noise[k])), 0)
+            read_tx[k] = tx
+        else:
+            k = q[i] - read_base
+            if read_t[k] > r_sync:
+                r_sync = read_t[k]
+                r = read_value[k] - read_tx[k] + tx
+        if series:
+            s_on[i - begin] = on
+            s_r[i - begin] = r
+            s_owed[i - begin] = backlog
+        i += 1
+        if has_trigger and r + on_order - r_back <= trigger:
+            decision = ti
+            break
+    applied = i - begin
+    return (
+        i,
+        decision,
+        on,
+        r,
+        tx,
+        r_sync,
+        r_back,
+        backlog,
+        last_t,
+        on_hand_h,
+        error_h,
+        stockout_h,
+        backorder_h,
+        customers,
+        wanted,
+        sold,
+        taken,
+        served,
+        s_on[:applied],
+        s_r[:applied],
+        s_owed[:applied],
+    )
+
+
+@njit(cache=True)
+def earliest_decision(
+    t: np.ndarray,
+    code: np.ndarray,
+    q: np.ndarray,
+    out: np.ndarray,
+    pos: int,
+    read_t: np.ndarray,
+    read_noise: np.ndarray,
+    read_value: np.ndarray,
+    read_tx: np.ndarray,
+    read_base: int,
+    has_reads: bool,
+    on_hand: int,
+    record: int,
+    tx: int,
+    on_order: int,
+    backorders: int,
+    trigger: float,
+    last_t: float,
+) -> float:
+    """The time of the first drawn event before which the recorded position cannot reach the
+    trigger; ``-inf`` if it may already, ``inf`` if not within the events drawn.
+
+    Every way the position can fall is bounded by the units that leave the shelf (sales and
+    shortfalls by what customers want, a reading by the true level, which falls by customers
+    and shrinkage, less the most negative noise drawn), so it cannot reach the trigger before
+    the cumulative outflow covers the margin.
+    """
+    lowest = min(record, on_hand)
+    n_events = len(t)
+    if has_reads:
+        worst_noise = 0.0
+        for i in range(pos, n_events):
+            if code[i] >= CAPTURE:
+                k = q[i] - read_base
+                worst_noise = min(worst_noise, np.rint(read_noise[k]))
+                if read_t[k] < last_t:  # taken already, perhaps not yet received
+                    lowest = min(lowest, int(read_value[k] - read_tx[k] + tx))
+        lowest = min(lowest, on_hand + int(worst_noise))
+    margin = lowest + on_order - backorders - trigger
+    if margin <= 0:
+        return -math.inf
+    outflow = 0
+    for i in range(pos, n_events):
+        outflow += out[i]
+        if outflow >= margin:
+            return t[i]
+    return math.inf
