@@ -44,6 +44,10 @@ class Network:
     index: dict[str, int] = field(init=False)
     edge_index: dict[tuple[int, int], int] = field(init=False)
     edge_free_h: np.ndarray = field(init=False)
+    # the same as plain lists, for loops over a few roads (indexing numpy per item is slow)
+    edge_km_list: list[float] = field(init=False)
+    edge_src_list: list[int] = field(init=False)
+    edge_dst_list: list[int] = field(init=False)
     _matrix: sparse.csr_matrix = field(init=False)
     _reverse: sparse.csr_matrix = field(init=False)
     _reverse_order: np.ndarray = field(init=False)
@@ -58,6 +62,9 @@ class Network:
             for e, (u, v) in enumerate(zip(self.edge_src, self.edge_dst, strict=True))
         }
         self.edge_free_h = self.edge_km / self.edge_speed
+        self.edge_km_list = self.edge_km.tolist()
+        self.edge_src_list = self.edge_src.tolist()
+        self.edge_dst_list = self.edge_dst.tolist()
         if self.edge_incidents is None:
             self.edge_incidents = np.ones(len(self.edge_km))
         n = len(self.node_ids)

@@ -8,6 +8,7 @@ step. Only a breakdown splits a leg, because it changes what happens next.
 from __future__ import annotations
 
 import math
+from bisect import bisect_left
 from collections.abc import Generator
 from typing import TYPE_CHECKING, Any
 
@@ -73,6 +74,22 @@ TRUCK_FIELDS = (
     "service_hours",
     "service_cost",
 )
+
+
+# a leg driven: its roads; the time and the wear at each node; each road's km; the odometer
+# at its start
+_Leg = tuple[list[int], list[float], list[float], list[float], float]
+
+
+def _odometer(leg: _Leg) -> list[float]:
+    """The odometer at each node of a leg."""
+    start = leg[4]
+    out = [start]
+    total = 0.0
+    for d in leg[3]:
+        total += d
+        out.append(start + total)
+    return out
 
 
 class Channel:
@@ -208,9 +225,8 @@ class Truck:
         )
         self._code = log.code(name)
         self._off: list[tuple[float, float]] = []  # reefer off (stranded) during the current leg
-        # legs whose GPS and engine-health readings are not computed yet: (times, nodes, wear,
-        # odometer at each node)
-        self._pending: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
+        # legs whose GPS and engine-health readings are not computed yet
+        self._pending: list[_Leg] = []
         self.view.flush = self.flush  # the twin asks before it answers about this truck
         self.trips = 0
         self.km = 0.0
@@ -404,36 +420,47 @@ class Truck:
     def drive(self, edges: list[int]) -> Generator[simpy.Event, Any, None]:
         env = self.env
         network = self.network
+        edge_km = network.edge_km_list
         remaining = edges
         wear_spec = self.group.wear
+        # a leg has a few roads: plain lists and scalar draws, since numpy's cost per call
+        # would be most of the leg's
         while remaining:
             start = env.now
             exits = self.traffic.traverse(remaining, start, self.noise)
-            km = network.edge_km[remaining]
+            km = [edge_km[e] for e in remaining]
             failed = False
+            n = len(remaining)
+            wear0 = self.wear
             if self._lifetime is not None:
                 # the wear is the age in hours of driving; failure when the lifetime is used up
-                elapsed = np.asarray(exits) - start
-                k = int(np.searchsorted(elapsed, self._life_left))
-                failed = k < len(remaining)
-                n = k + 1 if failed else len(remaining)
+                k = bisect_left([t - start for t in exits], self._life_left)
+                failed = k < n
                 if failed:  # it fails inside road k, at the exact end of its life
+                    n = k + 1
                     exits = [*exits[:k], start + self._life_left]
-                path_wear = self.wear + np.asarray(exits[:n]) - start
+                path_wear = [wear0 + t - start for t in exits[:n]]
             elif wear_spec is not None:
-                increments = self._wear_rng.gamma(self._alpha * km, self._beta)
-                path_wear = self.wear + np.cumsum(increments)
-                k = int(np.searchsorted(path_wear, wear_spec.failure_threshold))
-                failed = k < len(remaining)
-                n = k + 1 if failed else len(remaining)
+                # the gamma process's increment over each road (the same draws as one
+                # vectorised gamma(alpha * km, beta))
+                draw = self._wear_rng.standard_gamma
+                alpha, beta = self._alpha, self._beta
+                path_wear = []
+                total = 0.0
+                for d in km:
+                    total += draw(alpha * d) * beta
+                    path_wear.append(wear0 + total)
+                k = bisect_left(path_wear, wear_spec.failure_threshold)
+                failed = k < n
+                if failed:
+                    n = k + 1
             else:
-                path_wear = np.zeros(len(remaining))
-                n = len(remaining)
+                path_wear = [0.0] * n
             leg = remaining[:n]
-            times = np.array([start, *exits[:n]])
+            times = [start, *exits[:n]]
+            hours_driven = times[-1] - start
             trips = self.traffic.road_trips
             if trips is not None:
-                # plain lists: a leg has a few roads, and numpy's per-call cost would dominate
                 hours = self.traffic.road_hours
                 assert hours is not None
                 entered = start
@@ -442,19 +469,20 @@ class Truck:
                     hours[edge] += left - entered
                     entered = left
             if self._lifetime is not None:
-                self._life_left -= times[-1] - start
+                self._life_left -= hours_driven
             if self.gps is not None and self.router is not None and self.router.replans:
-                self._report_roads(leg, times)
-            self._readings(leg, times, np.concatenate([[self.wear], path_wear[:n]]), km[:n])
-            leg_km = float(km[:n].sum())
+                self._report_roads(leg, np.array(times))
+            km = km[:n]
+            self._readings(leg, times, [wear0, *path_wear[:n]], km)
+            leg_km = sum(km)
             self.km += leg_km
-            self.driving_hours += times[-1] - start
-            self.view.add_driving(times[-1] - start, leg_km)
-            yield env.timeout(times[-1] - start)
+            self.driving_hours += hours_driven
+            self.view.add_driving(hours_driven, leg_km)
+            yield env.timeout(hours_driven)
             self._state(DRIVING, start)
             if not failed:
                 if wear_spec is not None:
-                    self.wear = float(path_wear[-1])
+                    self.wear = path_wear[-1]
                 return
             assert wear_spec is not None
             now = env.now
@@ -466,7 +494,7 @@ class Truck:
                 self._code,
                 self._code,
                 0,
-                float(path_wear[n - 1]),
+                path_wear[n - 1],
                 float(x),
                 float(y),
             )
@@ -498,17 +526,14 @@ class Truck:
     PENDING_LEGS = 32  # legs whose readings are computed together
 
     def _readings(
-        self, leg: list[int], times: np.ndarray, wear: np.ndarray, km: np.ndarray
+        self, leg: list[int], times: list[float], wear: list[float], km: list[float]
     ) -> None:
-        """Keep a leg's path for its GPS and engine-health readings, computed (not simulated)
-        for many legs at once: when enough are pending, or when the twin is asked about the
-        truck (``flush``)."""
+        """Keep a leg (its roads, the time and wear at each node, the km of each road) for
+        its GPS and engine-health readings, computed (not simulated) for many legs at once:
+        when enough are pending, or when the twin is asked about the truck (``flush``)."""
         if self.gps is None and self.health is None:
             return
-        network = self.network
-        nodes = np.concatenate([[network.edge_src[leg[0]]], network.edge_dst[leg]])
-        odometer = self.km + np.concatenate([[0.0], np.cumsum(km)])
-        self._pending.append((times, nodes, wear, odometer))
+        self._pending.append((leg, times, wear, km, self.km))
         if len(self._pending) >= self.PENDING_LEGS:
             self.flush()
 
@@ -518,12 +543,13 @@ class Truck:
         if not pending:
             return
         self._pending = []
-        times = np.concatenate([p[0] for p in pending])
-        starts = np.array([p[0][0] for p in pending])
-        ends = np.array([p[0][-1] for p in pending])
+        times = np.array([t for p in pending for t in p[1]])
+        starts = np.array([p[1][0] for p in pending])
+        ends = np.array([p[1][-1] for p in pending])
         if self.gps is not None:
             at = self.gps.grid(starts, ends)
-            nodes = np.concatenate([p[1] for p in pending])
+            src, dst = self.network.edge_src_list, self.network.edge_dst_list
+            nodes = [node for p in pending for node in (src[p[0][0]], *(dst[e] for e in p[0]))]
             xy = self.network.xy[nodes]
             xs = np.interp(at, times, xy[:, 0])
             ys = np.interp(at, times, xy[:, 1])
@@ -534,14 +560,14 @@ class Truck:
             )
         if self.health is not None:
             at = self.health.grid(starts, ends)
-            true = np.interp(at, times, np.concatenate([p[2] for p in pending]))
+            true = np.interp(at, times, np.array([w for p in pending for w in p[2]]))
             noisy = (
                 true + self.health.rng.normal(0.0, self.health.noise_sd, len(at))
                 if self.health.noise_sd
                 else true
             )
             received = self.health.received(at)
-            odometer = np.interp(at, times, np.concatenate([p[3] for p in pending]))
+            odometer = np.interp(at, times, np.array([x for p in pending for x in _odometer(p)]))
             self.view.add_health(at, received, noisy, odometer)
             self.log.add_many(HEALTH, at, received, self._code, self._code, 0, noisy)
 
