@@ -65,10 +65,9 @@ def shelf_segment(
     each event: on hand, record and backlog.
     """
     n_events = len(t)
-    end = begin
-    while end < n_events and t[end] <= stop:
-        end += 1
-    size = end - begin if series else 0
+    # room for every event left; only the part used is returned (copied, so a kept segment
+    # does not hold the whole buffer)
+    size = n_events - begin if series else 0
     s_on = np.empty(size, dtype=np.int64)
     s_r = np.empty(size, dtype=np.int64)
     s_owed = np.empty(size, dtype=np.int64)
@@ -83,8 +82,10 @@ def shelf_segment(
     served = 0
     decision = math.inf
     i = begin
-    while i < end:
+    while i < n_events:
         ti = t[i]
+        if ti > stop:
+            break
         dt = ti - last_t
         on_hand_h += on * dt
         error_h += abs(r - on) * dt
@@ -149,9 +150,9 @@ def shelf_segment(
         sold,
         taken,
         served,
-        s_on[:applied],
-        s_r[:applied],
-        s_owed[:applied],
+        s_on[:applied].copy(),
+        s_r[:applied].copy(),
+        s_owed[:applied].copy(),
     )
 
 
