@@ -518,9 +518,17 @@ class Shelf(StockPoint):
         self.next_sample = float(sample_times[-1] + ts.interval)
 
     def _sample(self, t: float) -> None:
-        if self._series:
+        """Samples come from the changes kept, many at a time (one pass of array calls costs
+        the same for one segment or fifty): now only if many are kept, else at the end
+        (``finish_series``). Every change is kept with its time, so waiting loses nothing."""
+        if len(self._series) > 64:
             self._flush_series(t)
-        super()._sample(t)
+
+    def finish_series(self, t: float) -> None:
+        """Every sample before ``t`` (the end of the run)."""
+        if self._ts.enabled:
+            self._flush_series(t)
+            super()._sample(t)
 
     def _note_change(self) -> None:
         """Keep a level change made outside the segments (delivery, count) for the samples."""

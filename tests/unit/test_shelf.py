@@ -322,6 +322,7 @@ def test_time_series_samples_are_the_state_after_every_event_up_to_them(tmp_path
     env, shelf, _ = make_shelf(script, s=10, big_s=40, initial=40, series=series)
     env.run(until=until)
     shelf.advance()
+    shelf.finish_series(until)  # samples are taken many at a time; the model ends with this
     series.close()
     table = pd.read_parquet(tmp_path / "ts.parquet")
     expected = reference(script, 10, 40, 40, False, until)["levels"]
