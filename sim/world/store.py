@@ -464,7 +464,7 @@ class Shelf(StockPoint):
         self.customers = state.customers
         self.customers_served = state.served
         self._version += 1
-        if len(self._series) > 64:
+        if len(self._series) > 16:
             self._flush_series(boundary)
         if self._pos > 2048:  # drop what has been consumed
             self._t = self._t[self._pos :]
@@ -521,7 +521,7 @@ class Shelf(StockPoint):
         """Samples come from the changes kept, many at a time (one pass of array calls costs
         the same for one segment or fifty): now only if many are kept, else at the end
         (``finish_series``). Every change is kept with its time, so waiting loses nothing."""
-        if len(self._series) > 64:
+        if len(self._series) > 16:
             self._flush_series(t)
 
     def finish_series(self, t: float) -> None:
