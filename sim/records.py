@@ -283,6 +283,11 @@ TIMESERIES_SCHEMA = pa.schema(
 )
 
 
+def _run_columns() -> list[array[Any]]:
+    """Runs of equal samples: first time, count, series, on hand, record, backlog."""
+    return [array("d"), array("q"), array("q"), array("d"), array("d"), array("d")]
+
+
 class TimeSeries:
     """True and recorded stock per (location, SKU), and the units owed (customer backorders at
     a store, orders not yet shipped at a warehouse), sampled every ``interval`` hours.
@@ -305,6 +310,7 @@ class TimeSeries:
         self.chunk_rows = chunk_rows
         self.names: list[tuple[str, str]] = []
         self._chunks: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
+        self._runs = _run_columns()
         self._pending = 0
         self._sink = ParquetSink(path if self.enabled else None, TIMESERIES_SCHEMA)
 
@@ -325,11 +331,44 @@ class TimeSeries:
         if self._pending >= self.chunk_rows:
             self.flush()
 
+    def add_run(
+        self, first: float, count: int, series: int, on_hand: float, record: float, backlog: float
+    ) -> None:
+        """``count`` samples from ``first`` on, every ``interval``, all of the same levels
+        (stock that did not change): kept as one row until the flush."""
+        runs = self._runs
+        runs[0].append(first)
+        runs[1].append(count)
+        runs[2].append(series)
+        runs[3].append(on_hand)
+        runs[4].append(record)
+        runs[5].append(backlog)
+        self._pending += count
+        if self._pending >= self.chunk_rows:
+            self.flush()
+
+    def _expand_runs(self) -> tuple[np.ndarray, ...]:
+        first, count, series, on_hand, record, backlog = (
+            np.frombuffer(column, dtype=column.typecode) for column in self._runs
+        )
+        # as numpy's arange makes them: first + i * ((first + interval) - first)
+        step = (first + self.interval) - first
+        index = np.arange(int(count.sum())) - np.repeat(np.cumsum(count) - count, count)
+        t = np.repeat(first, count) + index * np.repeat(step, count)
+        return (
+            t,
+            np.repeat(series.astype(np.int32), count),
+            np.repeat(on_hand, count),
+            np.repeat(record, count),
+            np.repeat(backlog, count),
+        )
+
     def flush(self) -> None:
-        if not self.enabled or not self._chunks:
+        if not self.enabled or not (self._chunks or self._runs[0]):
             return
+        chunks = [*self._chunks, self._expand_runs()]
         t, series, on_hand, record, backlog = (
-            np.concatenate([c[i] for c in self._chunks]) for i in range(5)
+            np.concatenate([c[i] for c in chunks]) for i in range(5)
         )
         index = pa.array(series, pa.int32())
         locations = pa.array([n[0] for n in self.names], pa.string())
@@ -348,6 +387,7 @@ class TimeSeries:
         )
         self._sink.write(table)
         self._chunks = []
+        self._runs = _run_columns()
         self._pending = 0
 
     def close(self) -> None:

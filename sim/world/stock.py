@@ -11,8 +11,6 @@ import math
 from collections import deque
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 if TYPE_CHECKING:
     from sim.iot.twin import StockRecord
     from sim.records import TimeSeries
@@ -102,19 +100,14 @@ class StockPoint:
             self.last_t = t
 
     def _sample(self, t: float) -> None:
+        """The samples in [next_sample, t): the levels have not changed since the last."""
         ts = self._ts
         first = self.next_sample
-        times = np.arange(first, t, ts.interval)
-        if len(times):
-            size = len(times)
-            ts.add_many(
-                times,
-                self._ts_id,
-                np.full(size, self.on_hand),
-                np.full(size, self.record.on_hand),
-                np.full(size, self.backlog),
-            )
-            self.next_sample = float(times[-1] + ts.interval)
+        count = math.ceil((t - first) / ts.interval)  # as many as numpy's arange would make
+        if count > 0:
+            ts.add_run(first, count, self._ts_id, self.on_hand, self.record.on_hand, self.backlog)
+            step = (first + ts.interval) - first
+            self.next_sample = first + (count - 1) * step + ts.interval
 
     def flows(self) -> dict[str, float]:
         return {name: getattr(self, name) for name in FLOW_FIELDS}

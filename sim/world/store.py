@@ -162,6 +162,8 @@ class _State:
 
 
 class Shelf(StockPoint):
+    SERIES_BATCH = 16  # segments kept before they are turned into time-series samples
+
     def __init__(
         self,
         env: simpy.Environment,
@@ -214,7 +216,8 @@ class Shelf(StockPoint):
         self._carry_t = np.empty(0)  # receipts that fall after the window drawn so far
         self._carry_id = np.empty(0, dtype=np.int64)
         self._gen = 0
-        # segments (and outside changes) not yet turned into time-series samples
+        # segments (and outside changes) not yet turned into time-series samples, and the
+        # levels that held before the first of them
         self._series: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
         self._series_start = (initial, initial, 0)
         self._stash: tuple[int, _State] | None = None
@@ -439,8 +442,6 @@ class Shelf(StockPoint):
                     self._read_value[ids].astype(float),
                 )
         if self._ts.enabled and state.segments:
-            if not self._series:
-                self._series_start = (self.on_hand, self.record.on_hand, self.backlog)
             self._series.extend(state.segments)
         self._pos = state.pos
         self.on_hand = state.on
@@ -464,7 +465,7 @@ class Shelf(StockPoint):
         self.customers = state.customers
         self.customers_served = state.served
         self._version += 1
-        if len(self._series) > 16:
+        if len(self._series) > self.SERIES_BATCH:
             self._flush_series(boundary)
         if self._pos > 2048:  # drop what has been consumed
             self._t = self._t[self._pos :]
@@ -502,7 +503,11 @@ class Shelf(StockPoint):
         ts = self._ts
         s = self.next_sample
         pending = self._series
+        start = self._series_start
+        # what holds after the changes kept, until the next one (called when every change
+        # before the boundary is kept, and none after it)
         self._series = []
+        self._series_start = (self.on_hand, self.record.on_hand, self.backlog)
         if s >= boundary or not pending:
             return  # every sample before the boundary is taken already
         sample_times = np.arange(s, boundary, ts.interval)
@@ -513,7 +518,7 @@ class Shelf(StockPoint):
         on = np.concatenate([p[1] for p in pending])[idx]
         rec = np.concatenate([p[2] for p in pending])[idx]
         owed = np.concatenate([p[3] for p in pending])[idx]
-        on[before], rec[before], owed[before] = self._series_start
+        on[before], rec[before], owed[before] = start
         ts.add_many(sample_times, self._ts_id, on, rec, owed)
         self.next_sample = float(sample_times[-1] + ts.interval)
 
@@ -521,7 +526,7 @@ class Shelf(StockPoint):
         """Samples come from the changes kept, many at a time (one pass of array calls costs
         the same for one segment or fifty): now only if many are kept, else at the end
         (``finish_series``). Every change is kept with its time, so waiting loses nothing."""
-        if len(self._series) > 16:
+        if len(self._series) > self.SERIES_BATCH:
             self._flush_series(t)
 
     def finish_series(self, t: float) -> None:
@@ -533,8 +538,6 @@ class Shelf(StockPoint):
     def _note_change(self) -> None:
         """Keep a level change made outside the segments (delivery, count) for the samples."""
         if self._ts.enabled:
-            if not self._series:
-                self._series_start = (self.on_hand, self.record.on_hand, self.backlog)
             self._series.append(
                 (
                     np.array([self.env.now]),

@@ -330,3 +330,29 @@ def test_time_series_samples_are_the_state_after_every_event_up_to_them(tmp_path
     for row in table.itertuples():
         level = [lv for lv in expected if lv[0] <= row.t][-1]
         assert (row.on_hand, row.record) == (level[1], level[2]), row.t
+
+
+@pytest.mark.parametrize("batch", [0, 16])
+def test_time_series_shows_a_delivery_from_its_time_on(tmp_path: Any, batch: int) -> None:
+    # Sales at 1.5 and 2.5 bring the shelf to 2 = s: an order of 3 at 2.5, delivered at 6.3,
+    # after which nothing happens. Samples are taken in batches (every change kept with its
+    # time); batch 0 samples at every chance, which once showed the delivery hours early.
+    series = TimeSeries(tmp_path / "ts.parquet", 0, True, 1.0)
+    script = [(1.5, CUSTOMER, 1.0, 0.0), (2.5, CUSTOMER, 2.0, 0.0)]
+    env, shelf, orders = make_shelf(script, s=2, big_s=5, initial=5, series=series)
+    shelf.SERIES_BATCH = batch
+
+    def deliver() -> Any:
+        yield env.timeout(6.3)
+        shelf.receive([(float("inf"), 3)])
+
+    env.process(deliver())
+    env.run(until=12.0)
+    shelf.advance()
+    shelf.finish_series(12.0)
+    series.close()
+    table = pd.read_parquet(tmp_path / "ts.parquet")
+    assert orders == [(2.5, 3)]
+    assert list(table.t) == [float(h) for h in range(12)]
+    assert list(table.on_hand) == [5, 5, 4, 2, 2, 2, 2, 5, 5, 5, 5, 5]
+    assert list(table.record) == list(table.on_hand)
