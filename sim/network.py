@@ -54,6 +54,7 @@ class Network:
     _trees: dict[int, tuple[np.ndarray, np.ndarray]] = field(init=False, default_factory=dict)
     _paths: dict[tuple[int, int], list[int] | None] = field(init=False, default_factory=dict)
     _toward: dict[tuple[object, int], np.ndarray] = field(init=False, default_factory=dict)
+    _routes: dict[tuple[object, int, int], list[int]] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         self.index = {node: i for i, node in enumerate(self.node_ids)}
@@ -128,16 +129,25 @@ class Network:
         return found
 
     def route(self, source: int, target: int, key: object, weights: np.ndarray) -> list[int]:
-        """Edge ids of the fastest path under ``weights``; empty when none exists."""
+        """Edge ids of the fastest path under ``weights``; empty when none exists (memoised by
+        ``key`` like ``next_hops``: trucks ask for the same few routes again and again). The
+        list is shared: read it, do not change it."""
+        found = self._routes.get((key, source, target))
+        if found is not None:
+            return found
         hops = self.next_hops(target, key, weights)
         edges: list[int] = []
         node = source
         while node != target:
             nxt = int(hops[node])
             if nxt < 0:
-                return []
+                edges = []
+                break
             edges.append(self.edge_index[(node, nxt)])
             node = nxt
+        if len(self._routes) > 65536:
+            self._routes.clear()
+        self._routes[(key, source, target)] = edges
         return edges
 
     def edge_name(self, edge: int) -> str:

@@ -549,7 +549,10 @@ class Truck:
         if self.gps is not None:
             at = self.gps.grid(starts, ends)
             src, dst = self.network.edge_src_list, self.network.edge_dst_list
-            nodes = [node for p in pending for node in (src[p[0][0]], *(dst[e] for e in p[0]))]
+            nodes: list[int] = []
+            for p in pending:
+                nodes.append(src[p[0][0]])
+                nodes += [dst[e] for e in p[0]]
             xy = self.network.xy[nodes]
             xs = np.interp(at, times, xy[:, 0])
             ys = np.interp(at, times, xy[:, 1])
