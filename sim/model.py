@@ -437,8 +437,6 @@ class Model:
             gc.set_threshold(*threshold)
             gc.unfreeze()
         self._advance_all()
-        for shelf in self.shelves:
-            shelf.finish_series(self.env.now)
         self._flush_trucks()
         if self._snapshot is None:
             self._take_snapshot_zero()

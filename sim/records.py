@@ -284,8 +284,8 @@ TIMESERIES_SCHEMA = pa.schema(
 
 
 def _run_columns() -> list[array[Any]]:
-    """Runs of equal samples: first time, count, series, on hand, record, backlog."""
-    return [array("d"), array("q"), array("q"), array("d"), array("d"), array("d")]
+    """Runs of equal samples: first index, count, series, on hand, record, backlog."""
+    return [array("q"), array("q"), array("q"), array("d"), array("d"), array("d")]
 
 
 class TimeSeries:
@@ -332,10 +332,10 @@ class TimeSeries:
             self.flush()
 
     def add_run(
-        self, first: float, count: int, series: int, on_hand: float, record: float, backlog: float
+        self, first: int, count: int, series: int, on_hand: float, record: float, backlog: float
     ) -> None:
-        """``count`` samples from ``first`` on, every ``interval``, all of the same levels
-        (stock that did not change): kept as one row until the flush."""
+        """``count`` samples from the ``first``-th (at ``first * interval``) on, all of the
+        same levels (stock that did not change): kept as one row until the flush."""
         runs = self._runs
         runs[0].append(first)
         runs[1].append(count)
@@ -351,10 +351,8 @@ class TimeSeries:
         first, count, series, on_hand, record, backlog = (
             np.frombuffer(column, dtype=column.typecode) for column in self._runs
         )
-        # as numpy's arange makes them: first + i * ((first + interval) - first)
-        step = (first + self.interval) - first
-        index = np.arange(int(count.sum())) - np.repeat(np.cumsum(count) - count, count)
-        t = np.repeat(first, count) + index * np.repeat(step, count)
+        offset = np.arange(int(count.sum())) - np.repeat(np.cumsum(count) - count, count)
+        t = (np.repeat(first, count) + offset) * self.interval
         return (
             t,
             np.repeat(series.astype(np.int32), count),

@@ -49,6 +49,8 @@ def shelf_segment(
     backorder: bool,
     last_t: float,
     series: bool,
+    sample_index: int,
+    interval: float,
 ) -> tuple[Any, ...]:
     """Apply the events from index ``begin`` with times up to ``stop``, stopping right after
     the first one that brings the recorded position to the trigger.
@@ -60,17 +62,26 @@ def shelf_segment(
     reading was applied already. Each level holds from the previous event to this one for the
     time integrals. Reads' values are written into ``read_value`` and ``read_tx``.
 
+    When ``series``, the time-series samples on the way are taken too: the sample at
+    ``k * interval`` is the state after every event at or before it, so it is taken before the
+    first event after it, from ``sample_index`` on.
+
     Returns the index after the last event applied, the decision time (``inf``: none), the new
-    levels, the time integrals and flows of the segment, and (when ``series``) the levels after
-    each event: on hand, record and backlog.
+    levels, the time integrals and flows of the segment, the next sample's index and the
+    samples taken: times, on hand, record and backlog.
     """
     n_events = len(t)
-    # room for every event left; only the part used is returned (copied, so a kept segment
-    # does not hold the whole buffer)
-    size = n_events - begin if series else 0
+    size = 0
+    if series and n_events > begin:
+        # room for every sample before the last event drawn (or ``stop``)
+        reach = min(stop, t[n_events - 1]) - sample_index * interval
+        size = max(0, int(reach / interval) + 2)
+    s_t = np.empty(size)
     s_on = np.empty(size, dtype=np.int64)
     s_r = np.empty(size, dtype=np.int64)
     s_owed = np.empty(size, dtype=np.int64)
+    taken_samples = 0
+    next_sample = sample_index * interval
     on_hand_h = 0.0
     error_h = 0.0
     stockout_h = 0.0
@@ -86,6 +97,15 @@ def shelf_segment(
         ti = t[i]
         if ti > stop:
             break
+        if series:
+            while next_sample < ti:
+                s_t[taken_samples] = next_sample
+                s_on[taken_samples] = on
+                s_r[taken_samples] = r
+                s_owed[taken_samples] = backlog
+                taken_samples += 1
+                sample_index += 1
+                next_sample = sample_index * interval
         dt = ti - last_t
         on_hand_h += on * dt
         error_h += abs(r - on) * dt
@@ -122,15 +142,10 @@ def shelf_segment(
             if read_t[k] > r_sync:
                 r_sync = read_t[k]
                 r = read_value[k] - read_tx[k] + tx
-        if series:
-            s_on[i - begin] = on
-            s_r[i - begin] = r
-            s_owed[i - begin] = backlog
         i += 1
         if has_trigger and r + on_order - r_back <= trigger:
             decision = ti
             break
-    applied = i - begin
     return (
         i,
         decision,
@@ -150,9 +165,11 @@ def shelf_segment(
         sold,
         taken,
         served,
-        s_on[:applied].copy(),
-        s_r[:applied].copy(),
-        s_owed[:applied].copy(),
+        sample_index,
+        s_t[:taken_samples].copy(),
+        s_on[:taken_samples].copy(),
+        s_r[:taken_samples].copy(),
+        s_owed[:taken_samples].copy(),
     )
 
 

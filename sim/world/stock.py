@@ -36,6 +36,16 @@ FLOW_FIELDS = (
 )
 
 
+def sample_index_at(t: float, interval: float) -> int:
+    """The index of the first sample at or after ``t``, samples being at ``k * interval``."""
+    k = math.ceil(t / interval)
+    while k * interval < t:  # the division may round either way
+        k += 1
+    while k > 0 and (k - 1) * interval >= t:
+        k -= 1
+    return k
+
+
 class StockPoint:
     """Stock of one SKU at one location, with its record in the twin."""
 
@@ -80,6 +90,8 @@ class StockPoint:
         self.lead_time_unit_hours = 0.0  # units received x hours since they were ordered
         self._ts = timeseries
         self._ts_id = timeseries.register(location, sku) if timeseries.enabled else -1
+        # samples are taken at k * interval; the next one to take, and its time
+        self.sample_index = 0
         self.next_sample = 0.0 if timeseries.enabled else math.inf
 
     # -- bookkeeping -----------------------------------------------------------------------
@@ -100,14 +112,21 @@ class StockPoint:
             self.last_t = t
 
     def _sample(self, t: float) -> None:
-        """The samples in [next_sample, t): the levels have not changed since the last."""
+        """The samples before ``t`` not taken yet: the levels have not changed since."""
         ts = self._ts
-        first = self.next_sample
-        count = math.ceil((t - first) / ts.interval)  # as many as numpy's arange would make
+        end = sample_index_at(t, ts.interval)
+        count = end - self.sample_index
         if count > 0:
-            ts.add_run(first, count, self._ts_id, self.on_hand, self.record.on_hand, self.backlog)
-            step = (first + ts.interval) - first
-            self.next_sample = first + (count - 1) * step + ts.interval
+            ts.add_run(
+                self.sample_index,
+                count,
+                self._ts_id,
+                self.on_hand,
+                self.record.on_hand,
+                self.backlog,
+            )
+            self.sample_index = end
+            self.next_sample = end * ts.interval
 
     def flows(self) -> dict[str, float]:
         return {name: getattr(self, name) for name in FLOW_FIELDS}

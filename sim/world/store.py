@@ -29,7 +29,7 @@ from sim.iot.bus import Link
 from sim.records import KIND, EventLog
 from sim.world.demand import CustomerStream, ScheduledCustomers, poisson_times
 from sim.world.kernels import earliest_decision, shelf_segment
-from sim.world.stock import StockPoint
+from sim.world.stock import StockPoint, sample_index_at
 
 if TYPE_CHECKING:
     from sim.distributions import Distribution
@@ -114,7 +114,8 @@ class _State:
         "r_back",
         "r_sync",
         "record_error_hours",
-        "segments",
+        "sample_index",
+        "samples",
         "served",
         "shrunk",
         "sold",
@@ -146,8 +147,9 @@ class _State:
         self.backordered = shelf.backordered
         self.customers = shelf.customers
         self.served = shelf.customers_served
-        # (times, on hand after, record after) of each processed segment, for the time series
-        self.segments: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
+        # time-series samples taken on the way: (times, on hand, record, backlog) arrays
+        self.sample_index = shelf.sample_index
+        self.samples: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
 
     def account(self, t: float) -> None:
         dt = t - self.last_t
@@ -162,8 +164,6 @@ class _State:
 
 
 class Shelf(StockPoint):
-    SERIES_BATCH = 16  # segments kept before they are turned into time-series samples
-
     def __init__(
         self,
         env: simpy.Environment,
@@ -216,10 +216,6 @@ class Shelf(StockPoint):
         self._carry_t = np.empty(0)  # receipts that fall after the window drawn so far
         self._carry_id = np.empty(0, dtype=np.int64)
         self._gen = 0
-        # segments (and outside changes) not yet turned into time-series samples, and the
-        # levels that held before the first of them
-        self._series: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
-        self._series_start = (initial, initial, 0)
         self._stash: tuple[int, _State] | None = None
         self._version = 0  # bumped by every commit: a kept look-ahead is valid only before it
         self._entity = log.code(location)
@@ -305,16 +301,13 @@ class Shelf(StockPoint):
             if lots and lots[0][0] <= stop:
                 next_expiry = lots[0][0]
                 state.account(next_expiry)
+                if self._ts.enabled:
+                    self._samples_before(state, next_expiry)
                 units = int(lots.popleft()[1])
                 state.on -= units
                 state.spoiled += units
                 state.r -= units  # expiry dates are known: a recorded write-off
                 state.tx -= units
-                if self._ts.enabled:
-                    at = np.array([next_expiry])
-                    state.segments.append(
-                        (at, np.array([state.on]), np.array([state.r]), np.array([state.backlog]))
-                    )
                 position = state.r + self.record.on_order - state.r_back
                 if trigger is not None and position <= trigger:
                     return next_expiry, state
@@ -361,6 +354,8 @@ class Shelf(StockPoint):
             sold,
             taken,
             served,
+            state.sample_index,
+            s_t,
             s_on,
             s_r,
             s_owed,
@@ -389,6 +384,8 @@ class Shelf(StockPoint):
             self.backorder_mode,
             float(state.last_t),
             series,
+            state.sample_index,
+            self._ts.interval,
         )
         if end == begin:
             return INF
@@ -420,11 +417,28 @@ class Shelf(StockPoint):
                 else:
                     lot[1] -= consumed
                     consumed = 0
-        if series:
-            state.segments.append((self._t[begin:end], s_on, s_r, s_owed))
+        if len(s_t):
+            state.samples.append((s_t, s_on, s_r, s_owed))
         return decision
 
-    def _commit(self, state: _State, boundary: float) -> None:
+    def _samples_before(self, state: _State, t: float) -> None:
+        """The samples before ``t`` not taken yet: the levels have held since the last event."""
+        interval = self._ts.interval
+        end = sample_index_at(t, interval)
+        count = end - state.sample_index
+        if count > 0:
+            times = np.arange(state.sample_index, end) * interval
+            state.samples.append(
+                (
+                    times,
+                    np.full(count, state.on),
+                    np.full(count, state.r),
+                    np.full(count, state.backlog),
+                )
+            )
+            state.sample_index = end
+
+    def _commit(self, state: _State) -> None:
         """Make a simulated state the shelf's own; log its reads and time-series samples."""
         rec = self.record
         begin = state.pos_start
@@ -441,8 +455,11 @@ class Shelf(StockPoint):
                     self._sku_code,
                     self._read_value[ids].astype(float),
                 )
-        if self._ts.enabled and state.segments:
-            self._series.extend(state.segments)
+        if self._ts.enabled:
+            for times, on, recorded, owed in state.samples:
+                self._ts.add_many(times, self._ts_id, on, recorded, owed)
+            self.sample_index = state.sample_index
+            self.next_sample = state.sample_index * self._ts.interval
         self._pos = state.pos
         self.on_hand = state.on
         self.backlog = state.backlog
@@ -465,8 +482,6 @@ class Shelf(StockPoint):
         self.customers = state.customers
         self.customers_served = state.served
         self._version += 1
-        if len(self._series) > self.SERIES_BATCH:
-            self._flush_series(boundary)
         if self._pos > 2048:  # drop what has been consumed
             self._t = self._t[self._pos :]
             self._code = self._code[self._pos :]
@@ -493,60 +508,6 @@ class Shelf(StockPoint):
             self._read_tx = self._read_tx[drop:]
             self._read_base = oldest
 
-    def _flush_series(self, boundary: float) -> None:
-        """Time-series samples before ``boundary`` from the segments kept since the last flush.
-
-        A sample at time s is the state after every event at or before s. Segments are kept
-        and sampled many at a time, since one pass of array calls costs the same for one
-        segment or fifty.
-        """
-        ts = self._ts
-        s = self.next_sample
-        pending = self._series
-        start = self._series_start
-        # what holds after the changes kept, until the next one (called when every change
-        # before the boundary is kept, and none after it)
-        self._series = []
-        self._series_start = (self.on_hand, self.record.on_hand, self.backlog)
-        if s >= boundary or not pending:
-            return  # every sample before the boundary is taken already
-        sample_times = np.arange(s, boundary, ts.interval)
-        times = np.concatenate([p[0] for p in pending])
-        idx = np.searchsorted(times, sample_times, side="right") - 1
-        before = idx < 0
-        idx[before] = 0
-        on = np.concatenate([p[1] for p in pending])[idx]
-        rec = np.concatenate([p[2] for p in pending])[idx]
-        owed = np.concatenate([p[3] for p in pending])[idx]
-        on[before], rec[before], owed[before] = start
-        ts.add_many(sample_times, self._ts_id, on, rec, owed)
-        self.next_sample = float(sample_times[-1] + ts.interval)
-
-    def _sample(self, t: float) -> None:
-        """Samples come from the changes kept, many at a time (one pass of array calls costs
-        the same for one segment or fifty): now only if many are kept, else at the end
-        (``finish_series``). Every change is kept with its time, so waiting loses nothing."""
-        if len(self._series) > self.SERIES_BATCH:
-            self._flush_series(t)
-
-    def finish_series(self, t: float) -> None:
-        """Every sample before ``t`` (the end of the run)."""
-        if self._ts.enabled:
-            self._flush_series(t)
-            super()._sample(t)
-
-    def _note_change(self) -> None:
-        """Keep a level change made outside the segments (delivery, count) for the samples."""
-        if self._ts.enabled:
-            self._series.append(
-                (
-                    np.array([self.env.now]),
-                    np.array([self.on_hand]),
-                    np.array([self.record.on_hand]),
-                    np.array([self.backlog]),
-                )
-            )
-
     # -- decisions and scheduling ------------------------------------------------------------
 
     def _order_now(self) -> None:
@@ -563,7 +524,7 @@ class Shelf(StockPoint):
         now = self.env.now if until is None else until
         while True:
             decision, state = self._simulate(now)
-            self._commit(state, decision if decision < INF else now)
+            self._commit(state)
             if decision == INF:
                 break
             self._order_now()
@@ -636,7 +597,7 @@ class Shelf(StockPoint):
             return  # superseded by a later delivery or count
         stash = self._stash
         if stash is not None and stash[0] == self._version:
-            self._commit(stash[1], when)
+            self._commit(stash[1])
             self._order_now()
         else:
             # something was committed since the look-ahead (the warm-up snapshot, say):
@@ -688,7 +649,6 @@ class Shelf(StockPoint):
             rec.backorders -= fill
             rec.on_hand -= fill
             rec.tx -= fill
-        self._note_change()
         if self._trigger is not None and rec.position <= self._trigger:
             self._order_now()
         self.reschedule()
@@ -711,7 +671,6 @@ class Shelf(StockPoint):
         self.log.add(
             COUNT, now, now, source_code, self._entity, self._sku_code, float(self.on_hand)
         )
-        self._note_change()
         if self._trigger is not None and rec.position <= self._trigger:
             self._order_now()
         self.reschedule()

@@ -322,7 +322,6 @@ def test_time_series_samples_are_the_state_after_every_event_up_to_them(tmp_path
     env, shelf, _ = make_shelf(script, s=10, big_s=40, initial=40, series=series)
     env.run(until=until)
     shelf.advance()
-    shelf.finish_series(until)  # samples are taken many at a time; the model ends with this
     series.close()
     table = pd.read_parquet(tmp_path / "ts.parquet")
     expected = reference(script, 10, 40, 40, False, until)["levels"]
@@ -332,15 +331,13 @@ def test_time_series_samples_are_the_state_after_every_event_up_to_them(tmp_path
         assert (row.on_hand, row.record) == (level[1], level[2]), row.t
 
 
-@pytest.mark.parametrize("batch", [0, 16])
-def test_time_series_shows_a_delivery_from_its_time_on(tmp_path: Any, batch: int) -> None:
+def test_time_series_shows_a_delivery_from_its_time_on(tmp_path: Any) -> None:
     # Sales at 1.5 and 2.5 bring the shelf to 2 = s: an order of 3 at 2.5, delivered at 6.3,
-    # after which nothing happens. Samples are taken in batches (every change kept with its
-    # time); batch 0 samples at every chance, which once showed the delivery hours early.
+    # after which nothing happens: the samples between the events come from the shelf's
+    # compiled pass, those after the last from the levels that held since.
     series = TimeSeries(tmp_path / "ts.parquet", 0, True, 1.0)
     script = [(1.5, CUSTOMER, 1.0, 0.0), (2.5, CUSTOMER, 2.0, 0.0)]
     env, shelf, orders = make_shelf(script, s=2, big_s=5, initial=5, series=series)
-    shelf.SERIES_BATCH = batch
 
     def deliver() -> Any:
         yield env.timeout(6.3)
@@ -349,7 +346,6 @@ def test_time_series_shows_a_delivery_from_its_time_on(tmp_path: Any, batch: int
     env.process(deliver())
     env.run(until=12.0)
     shelf.advance()
-    shelf.finish_series(12.0)
     series.close()
     table = pd.read_parquet(tmp_path / "ts.parquet")
     assert orders == [(2.5, 3)]
