@@ -288,6 +288,20 @@ def _run_columns() -> list[array[Any]]:
     return [array("q"), array("q"), array("q"), array("d"), array("d"), array("d")]
 
 
+class _Chunks:
+    """Samples added as arrays: one list per column, and each chunk's series and length."""
+
+    __slots__ = ("backlog", "lengths", "on_hand", "record", "series", "t")
+
+    def __init__(self) -> None:
+        self.t: list[np.ndarray] = []
+        self.on_hand: list[np.ndarray] = []
+        self.record: list[np.ndarray] = []
+        self.backlog: list[np.ndarray] = []
+        self.series = array("q")
+        self.lengths = array("q")
+
+
 class TimeSeries:
     """True and recorded stock per (location, SKU), and the units owed (customer backorders at
     a store, orders not yet shipped at a warehouse), sampled every ``interval`` hours.
@@ -309,7 +323,7 @@ class TimeSeries:
         self.interval = interval
         self.chunk_rows = chunk_rows
         self.names: list[tuple[str, str]] = []
-        self._chunks: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
+        self._chunks = _Chunks()
         self._runs = _run_columns()
         self._pending = 0
         self._sink = ParquetSink(path if self.enabled else None, TIMESERIES_SCHEMA)
@@ -326,7 +340,13 @@ class TimeSeries:
         record: np.ndarray,
         backlog: np.ndarray,
     ) -> None:
-        self._chunks.append((t, np.full(len(t), series, dtype=np.int32), on_hand, record, backlog))
+        chunks = self._chunks
+        chunks.t.append(t)
+        chunks.on_hand.append(on_hand)
+        chunks.record.append(record)
+        chunks.backlog.append(backlog)
+        chunks.series.append(series)  # repeated at the flush
+        chunks.lengths.append(len(t))
         self._pending += len(t)
         if self._pending >= self.chunk_rows:
             self.flush()
@@ -362,11 +382,17 @@ class TimeSeries:
         )
 
     def flush(self) -> None:
-        if not self.enabled or not (self._chunks or self._runs[0]):
+        if not self.enabled or not (self._chunks.t or self._runs[0]):
             return
-        chunks = [*self._chunks, self._expand_runs()]
+        c = self._chunks
+        runs = self._expand_runs()
+        lengths = np.frombuffer(c.lengths, dtype=np.int64)
+        series = np.repeat(np.frombuffer(c.series, dtype=np.int64), lengths).astype(np.int32)
         t, series, on_hand, record, backlog = (
-            np.concatenate([c[i] for c in chunks]) for i in range(5)
+            np.concatenate([*column, extra])
+            for column, extra in zip(
+                (c.t, [series], c.on_hand, c.record, c.backlog), runs, strict=True
+            )
         )
         index = pa.array(series, pa.int32())
         locations = pa.array([n[0] for n in self.names], pa.string())
@@ -384,7 +410,7 @@ class TimeSeries:
             schema=TIMESERIES_SCHEMA,
         )
         self._sink.write(table)
-        self._chunks = []
+        self._chunks = _Chunks()
         self._runs = _run_columns()
         self._pending = 0
 
