@@ -28,8 +28,6 @@ def shelf_segment(
     t: np.ndarray,
     code: np.ndarray,
     q: np.ndarray,
-    demand: np.ndarray,
-    out: np.ndarray,
     begin: int,
     stop: float,
     read_t: np.ndarray,
@@ -116,10 +114,10 @@ def shelf_segment(
         last_t = ti
         c = code[i]
         if c <= SHRINK:
-            take = min(out[i], on)
+            take = min(q[i], on)  # what a customer wants, or what shrinkage takes
             on -= take
             taken += take
-            d = demand[i]
+            d = q[i] if c == CUSTOMER else 0
             if d > 0:
                 customers += 1
                 wanted += d
@@ -178,7 +176,6 @@ def earliest_decision(
     t: np.ndarray,
     code: np.ndarray,
     q: np.ndarray,
-    out: np.ndarray,
     pos: int,
     read_t: np.ndarray,
     read_noise: np.ndarray,
@@ -218,7 +215,8 @@ def earliest_decision(
         return -math.inf
     outflow = 0
     for i in range(pos, n_events):
-        outflow += out[i]
+        if code[i] <= SHRINK:
+            outflow += q[i]
         if outflow >= margin:
             return t[i]
     return math.inf

@@ -200,8 +200,6 @@ class Shelf(StockPoint):
         self._t = np.empty(0)
         self._code = np.empty(0, dtype=np.int8)
         self._q = np.empty(0, dtype=np.int64)
-        self._demand = np.empty(0, dtype=np.int64)  # customers' quantities, 0 elsewhere
-        self._out = np.empty(0, dtype=np.int64)  # customers' and shrinkage quantities
         self._pos = 0
         self._window_end = 0  # hours drawn so far
         # shelf reads by id: taken at, received at (nan: lost), noise; value and recorded
@@ -261,8 +259,6 @@ class Shelf(StockPoint):
         self._t = np.concatenate([self._t, times[order]])
         self._code = np.concatenate([self._code, codes])
         self._q = np.concatenate([self._q, values])
-        self._demand = np.concatenate([self._demand, np.where(codes == CUSTOMER, values, 0)])
-        self._out = np.concatenate([self._out, np.where(codes <= SHRINK, values, 0)])
 
     def _extend(self) -> None:
         start = self._window_end
@@ -363,8 +359,6 @@ class Shelf(StockPoint):
             self._t,
             self._code,
             self._q,
-            self._demand,
-            self._out,
             begin,
             float(stop),
             self._read_t,
@@ -486,8 +480,6 @@ class Shelf(StockPoint):
             self._t = self._t[self._pos :]
             self._code = self._code[self._pos :]
             self._q = self._q[self._pos :]
-            self._demand = self._demand[self._pos :]
-            self._out = self._out[self._pos :]
             self._pos = 0
             self._drop_old_reads()
 
@@ -559,7 +551,6 @@ class Shelf(StockPoint):
             self._t,
             self._code,
             self._q,
-            self._out,
             self._pos,
             self._read_t,
             self._read_noise,

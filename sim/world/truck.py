@@ -104,7 +104,13 @@ class Channel:
 
     def times(self, start: float, end: float) -> np.ndarray:
         """Reading times in [start, end) on the channel's grid, thinned by the read rate."""
-        return self.grid(np.array([start]), np.array([end]))
+        # one window: the same times as ``grid`` makes, in a third of the numpy calls
+        first = math.ceil(start / self.interval)
+        last = math.ceil(end / self.interval)
+        times = self.interval * np.arange(first, max(first, last), dtype=float)
+        if self.read_rate < 1:
+            times = times[self.rng.random(len(times)) < self.read_rate]
+        return times
 
     def grid(self, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
         """Reading times on the channel's grid in each [start, end), thinned by the read rate;
