@@ -289,15 +289,13 @@ def _run_columns() -> list[array[Any]]:
 
 
 class _Chunks:
-    """Samples added as arrays: one list per column, and each chunk's series and length."""
+    """Samples added as blocks (rows: times, on hand, record, backlog), with each block's
+    series and length."""
 
-    __slots__ = ("backlog", "lengths", "on_hand", "record", "series", "t")
+    __slots__ = ("blocks", "lengths", "series")
 
     def __init__(self) -> None:
-        self.t: list[np.ndarray] = []
-        self.on_hand: list[np.ndarray] = []
-        self.record: list[np.ndarray] = []
-        self.backlog: list[np.ndarray] = []
+        self.blocks: list[np.ndarray] = []
         self.series = array("q")
         self.lengths = array("q")
 
@@ -332,22 +330,14 @@ class TimeSeries:
         self.names.append((location, sku))
         return len(self.names) - 1
 
-    def add_many(
-        self,
-        t: np.ndarray,
-        series: int,
-        on_hand: np.ndarray,
-        record: np.ndarray,
-        backlog: np.ndarray,
-    ) -> None:
+    def add_block(self, block: np.ndarray, series: int) -> None:
+        """Samples of one series as a (4, n) array: rows of times, on hand, record, backlog."""
         chunks = self._chunks
-        chunks.t.append(t)
-        chunks.on_hand.append(on_hand)
-        chunks.record.append(record)
-        chunks.backlog.append(backlog)
+        chunks.blocks.append(block)
         chunks.series.append(series)  # repeated at the flush
-        chunks.lengths.append(len(t))
-        self._pending += len(t)
+        n = block.shape[1]
+        chunks.lengths.append(n)
+        self._pending += n
         if self._pending >= self.chunk_rows:
             self.flush()
 
@@ -382,30 +372,30 @@ class TimeSeries:
         )
 
     def flush(self) -> None:
-        if not self.enabled or not (self._chunks.t or self._runs[0]):
+        if not self.enabled or not (self._chunks.blocks or self._runs[0]):
             return
         c = self._chunks
-        runs = self._expand_runs()
+        run_t, run_series, run_on, run_record, run_backlog = self._expand_runs()
         lengths = np.frombuffer(c.lengths, dtype=np.int64)
-        series = np.repeat(np.frombuffer(c.series, dtype=np.int64), lengths).astype(np.int32)
-        t, series, on_hand, record, backlog = (
-            np.concatenate([*column, extra])
-            for column, extra in zip(
-                (c.t, [series], c.on_hand, c.record, c.backlog), runs, strict=True
-            )
-        )
+        block_series = np.repeat(np.frombuffer(c.series, dtype=np.int64), lengths)
+        blocks = np.concatenate([*c.blocks, np.empty((4, 0))], axis=1)
+        t = np.concatenate([blocks[0], run_t])
+        series = np.concatenate([block_series.astype(np.int32), run_series])
+        on_hand = np.concatenate([blocks[1], run_on])
+        record = np.concatenate([blocks[2], run_record])
+        backlog = np.concatenate([blocks[3], run_backlog])
         index = pa.array(series, pa.int32())
         locations = pa.array([n[0] for n in self.names], pa.string())
         skus = pa.array([n[1] for n in self.names], pa.string())
         table = pa.Table.from_arrays(
             [
                 pa.array(np.full(len(t), self.replication, dtype=np.int32)),
-                pa.array(t.astype(float)),
+                pa.array(t),
                 pa.DictionaryArray.from_arrays(index, locations),
                 pa.DictionaryArray.from_arrays(index, skus),
-                pa.array(on_hand.astype(float)),
-                pa.array(record.astype(float)),
-                pa.array(backlog.astype(float)),
+                pa.array(on_hand),
+                pa.array(record),
+                pa.array(backlog),
             ],
             schema=TIMESERIES_SCHEMA,
         )

@@ -28,11 +28,18 @@ class CustomerStream:
         self.promotions = promotions
         self.quantity = quantity
         self.rng = rng
+        self._weekly: dict[tuple[int, int], np.ndarray] = {}
 
     def hourly_rates(self, first_hour: int, hours: int) -> np.ndarray:
-        hour = np.arange(first_hour, first_hour + hours)
-        rates = self.per_hour * self.week_profile[hour % 168]
+        key = (first_hour % 168, hours)
+        rates = self._weekly.get(key)
+        if rates is None:  # windows start at the same hour of the week: computed once
+            hour = np.arange(first_hour, first_hour + hours)
+            rates = self._weekly[key] = self.per_hour * self.week_profile[hour % 168]
         for start, end, uplift in self.promotions:
+            if end <= first_hour or start >= first_hour + hours:
+                continue  # (the uplift would multiply every hour by exactly 1)
+            hour = np.arange(first_hour, first_hour + hours)
             # the share of each hour inside the promotion window
             overlap = np.clip(np.minimum(hour + 1, end) - np.maximum(hour, start), 0, 1)
             rates = rates * (1 + (uplift - 1) * overlap)

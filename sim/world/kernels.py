@@ -66,7 +66,7 @@ def shelf_segment(
 
     Returns the index after the last event applied, the decision time (``inf``: none), the new
     levels, the time integrals and flows of the segment, the next sample's index and the
-    samples taken: times, on hand, record and backlog.
+    samples taken (rows: times, on hand, record, backlog).
     """
     n_events = len(t)
     size = 0
@@ -74,10 +74,7 @@ def shelf_segment(
         # room for every sample before the last event drawn (or ``stop``)
         reach = min(stop, t[n_events - 1]) - sample_index * interval
         size = max(0, int(reach / interval) + 2)
-    s_t = np.empty(size)
-    s_on = np.empty(size, dtype=np.int64)
-    s_r = np.empty(size, dtype=np.int64)
-    s_owed = np.empty(size, dtype=np.int64)
+    samples = np.empty((4, size))  # rows: time, on hand, record, backlog
     taken_samples = 0
     next_sample = sample_index * interval
     on_hand_h = 0.0
@@ -97,10 +94,10 @@ def shelf_segment(
             break
         if series:
             while next_sample < ti:
-                s_t[taken_samples] = next_sample
-                s_on[taken_samples] = on
-                s_r[taken_samples] = r
-                s_owed[taken_samples] = backlog
+                samples[0, taken_samples] = next_sample
+                samples[1, taken_samples] = on
+                samples[2, taken_samples] = r
+                samples[3, taken_samples] = backlog
                 taken_samples += 1
                 sample_index += 1
                 next_sample = sample_index * interval
@@ -164,10 +161,7 @@ def shelf_segment(
         taken,
         served,
         sample_index,
-        s_t[:taken_samples].copy(),
-        s_on[:taken_samples].copy(),
-        s_r[:taken_samples].copy(),
-        s_owed[:taken_samples].copy(),
+        samples[:, :taken_samples].copy(),
     )
 
 

@@ -147,9 +147,9 @@ class _State:
         self.backordered = shelf.backordered
         self.customers = shelf.customers
         self.served = shelf.customers_served
-        # time-series samples taken on the way: (times, on hand, record, backlog) arrays
+        # time-series samples taken on the way: rows of times, on hand, record, backlog
         self.sample_index = shelf.sample_index
-        self.samples: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
+        self.samples: list[np.ndarray] = []
 
     def account(self, t: float) -> None:
         dt = t - self.last_t
@@ -351,10 +351,7 @@ class Shelf(StockPoint):
             taken,
             served,
             state.sample_index,
-            s_t,
-            s_on,
-            s_r,
-            s_owed,
+            samples,
         ) = shelf_segment(
             self._t,
             self._code,
@@ -411,8 +408,8 @@ class Shelf(StockPoint):
                 else:
                     lot[1] -= consumed
                     consumed = 0
-        if len(s_t):
-            state.samples.append((s_t, s_on, s_r, s_owed))
+        if samples.shape[1]:
+            state.samples.append(samples)
         return decision
 
     def _samples_before(self, state: _State, t: float) -> None:
@@ -421,15 +418,10 @@ class Shelf(StockPoint):
         end = sample_index_at(t, interval)
         count = end - state.sample_index
         if count > 0:
-            times = np.arange(state.sample_index, end) * interval
-            state.samples.append(
-                (
-                    times,
-                    np.full(count, state.on),
-                    np.full(count, state.r),
-                    np.full(count, state.backlog),
-                )
-            )
+            block = np.empty((4, count))
+            block[0] = np.arange(state.sample_index, end) * interval
+            block[1:] = np.array([[state.on], [state.r], [state.backlog]])
+            state.samples.append(block)
             state.sample_index = end
 
     def _commit(self, state: _State) -> None:
@@ -450,8 +442,8 @@ class Shelf(StockPoint):
                     self._read_value[ids].astype(float),
                 )
         if self._ts.enabled:
-            for times, on, recorded, owed in state.samples:
-                self._ts.add_many(times, self._ts_id, on, recorded, owed)
+            for block in state.samples:
+                self._ts.add_block(block, self._ts_id)
             self.sample_index = state.sample_index
             self.next_sample = state.sample_index * self._ts.interval
         self._pos = state.pos

@@ -101,6 +101,19 @@ class Channel:
         self.read_rate: float = spec.read_rate
         self.link = Link(spec.latency.build(), spec.loss, rng)
         self.rng = rng
+        self._uniforms: list[float] = []
+        self._next_uniform = 0
+
+    def read(self) -> bool:
+        """Whether one reading is taken (the read rate); uniforms are drawn in batches."""
+        if self.read_rate >= 1:
+            return True
+        if self._next_uniform >= len(self._uniforms):
+            self._uniforms = self.rng.random(256).tolist()
+            self._next_uniform = 0
+        u = self._uniforms[self._next_uniform]
+        self._next_uniform += 1
+        return u < self.read_rate
 
     def times(self, start: float, end: float) -> np.ndarray:
         """Reading times in [start, end) on the channel's grid, thinned by the read rate."""
@@ -355,16 +368,14 @@ class Truck:
         self.log.add(kind, now, received, self._code, dest._entity, dest._sku_code, float(line.qty))
 
     def _scan(self, trip: list[Line], entity: int) -> None:
-        if self.dock is None:
+        dock = self.dock
+        if dock is None:
             return
         now = self.env.now
-        times = np.full(len(trip), now)  # one scan per shipment line
-        if self.dock.read_rate < 1:
-            times = times[self.dock.rng.random(len(times)) < self.dock.read_rate]
-        received = self.dock.received(times)
-        self.log.add_many(
-            DOCK, times, received, self._code, entity, 0, np.full(len(times), float(len(trip)))
-        )
+        lines = float(len(trip))
+        for _ in trip:  # one scan per shipment line; a trip has a few: no arrays
+            if dock.read():
+                self.log.add(DOCK, now, dock.link.arrival(now), self._code, entity, 0, lines)
 
     # -- tracking ----------------------------------------------------------------------------
 
