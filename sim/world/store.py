@@ -239,26 +239,29 @@ class Shelf(StockPoint):
 
         Receipts of reads that arrive after ``end`` are carried over to a later window.
         """
-        receipts = [(self._carry_t, self._carry_id)]
-        for _times, code, values in parts:
-            if code == CAPTURE:
-                received = self._read_recv[values - self._read_base]
-                delivered = ~np.isnan(received)
-                receipts.append((received[delivered], values[delivered]))
-        r_t = np.concatenate([r[0] for r in receipts])
-        r_id = np.concatenate([r[1] for r in receipts])
-        now = r_t < end
-        self._carry_t, self._carry_id = r_t[~now], r_id[~now]
-        parts = [*parts, (r_t[now], RECEIPT, r_id[now])]
+        if self._has_reads or len(self._carry_t):
+            receipts = [(self._carry_t, self._carry_id)]
+            for _times, code, values in parts:
+                if code == CAPTURE:
+                    received = self._read_recv[values - self._read_base]
+                    delivered = ~np.isnan(received)
+                    receipts.append((received[delivered], values[delivered]))
+            r_t = np.concatenate([r[0] for r in receipts])
+            r_id = np.concatenate([r[1] for r in receipts])
+            now = r_t < end
+            self._carry_t, self._carry_id = r_t[~now], r_id[~now]
+            parts = [*parts, (r_t[now], RECEIPT, r_id[now])]
         times = np.concatenate([p[0] for p in parts])
-        codes = np.concatenate([np.full(len(p[0]), p[1], dtype=np.int8) for p in parts])
-        values = np.concatenate([p[2].astype(np.int64) for p in parts])
-        # sort by time; at equal times, in the order customers, shrinkage, captures, receipts
-        order = np.lexsort((codes, times))
-        codes, values = codes[order], values[order]
+        codes = np.repeat(
+            np.array([p[1] for p in parts], dtype=np.int8), [len(p[0]) for p in parts]
+        )
+        values = np.concatenate([p[2] for p in parts]).astype(np.int64, copy=False)
+        # sort by time; at equal times, in the order customers, shrinkage, captures, receipts:
+        # the parts come in that order, and a stable sort keeps it among equal times
+        order = np.argsort(times, kind="stable")
         self._t = np.concatenate([self._t, times[order]])
-        self._code = np.concatenate([self._code, codes])
-        self._q = np.concatenate([self._q, values])
+        self._code = np.concatenate([self._code, codes[order]])
+        self._q = np.concatenate([self._q, values[order]])
 
     def _extend(self) -> None:
         start = self._window_end
