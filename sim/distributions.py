@@ -335,3 +335,11 @@ class Sampler:
         value = self._buffer[self._index]
         self._index += 1
         return value
+
+    def take(self, n: int) -> list[float]:
+        """The next ``n`` draws: the same as ``n`` calls."""
+        start = self._index
+        if start + n <= len(self._buffer):
+            self._index = start + n
+            return self._buffer[start : start + n]
+        return [self() for _ in range(n)]

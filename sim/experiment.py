@@ -35,6 +35,7 @@ from sim.results import (
 )
 from sim.scenario import BASE_VARIANT, Scenario, load_scenario_data
 from sim.stats import compare, summarise
+from sim.world.kernels import warm_up
 
 
 @dataclass
@@ -113,6 +114,7 @@ def make_executor(workers: int) -> Executor:
         return InProcessExecutor()
     # fork: workers start in milliseconds and inherit the imported modules
     context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
+    warm_up()  # forked workers inherit the loaded kernels instead of loading them each
     return ProcessPoolExecutor(max_workers=workers, mp_context=context)
 
 

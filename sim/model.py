@@ -26,6 +26,7 @@ from sim.records import KIND, EventLog, TimeSeries
 from sim.rng import Streams
 from sim.scenario import Scenario, hourly_rate_profile, match
 from sim.world.demand import CustomerStream, ScheduledCustomers
+from sim.world.kernels import warm_up
 from sim.world.online import OnlineDemand, Quoter
 from sim.world.stock import FLOW_FIELDS, StockPoint
 from sim.world.store import ReadSource, Shelf, ShrinkSource, call_at
@@ -77,6 +78,7 @@ class Model:
         if plan is None:
             plan, problems = resolve_plan(scenario)
             assert plan is not None, problems
+        warm_up()  # the shelves' compiled kernels: loaded once per process, not mid-run
         self.scenario = scenario
         self.plan = plan
         self._fleet_path = fleet_path

@@ -335,16 +335,17 @@ class Traffic:
         hourly = self.hourly
         slowdown = self.incident_spec.slowdown if self.incident_spec else 1.0
         with_incidents = self.incident_spec is not None
-        for edge in edges:
+        known = self._incidents
+        for edge, draw in zip(edges, noise.take(len(edges)), strict=True):
             factor = 1.0
             if with_incidents:
-                incident = self.incidents_on(edge)
+                incident = known.get(edge) or self.incidents_on(edge)
                 k = bisect_right(incident.starts, t) - 1
                 if k >= 0 and incident.ends[k] > t:
                     if incident.closed[k]:
                         t = incident.ends[k]  # wait at the closure until the road reopens
                     else:
                         factor = slowdown
-            t += free[edge] * (1.0 + jam[edge] * (hourly[int(t) % 24] - 1.0)) * noise() * factor
+            t += free[edge] * (1.0 + jam[edge] * (hourly[int(t) % 24] - 1.0)) * draw * factor
             exits.append(t)
         return exits

@@ -214,3 +214,26 @@ def earliest_decision(
         if outflow >= margin:
             return t[i]
     return math.inf
+
+
+_loaded = False
+
+
+def warm_up() -> None:
+    """Load the kernels now (compiling them if this machine has no cached copy). The first
+    call in a process takes about 0.2 s, numba setting up its code generator: better spent
+    when a model is built, or once in a parent before it forks workers, than inside a run."""
+    global _loaded
+    if _loaded:
+        return
+    times = np.zeros(1)
+    codes = np.zeros(1, dtype=np.int8)
+    ints = np.zeros(1, dtype=np.int64)
+    shelf_segment(
+        times, codes, ints, 0, 0.0, times, times, ints, ints, 0,
+        1, 1, 0, 0.0, 0, 0, 0, True, 0.0, False, 0.0, True, 0, 1.0,
+    )  # fmt: skip
+    earliest_decision(
+        times, codes, ints, 0, times, times, ints, ints, 0, True, 1, 1, 0, 0, 0, 0.0, 0.0
+    )
+    _loaded = True
