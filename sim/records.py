@@ -65,12 +65,12 @@ EVENT_SCHEMA = pa.schema(
 NAN = math.nan
 
 
-def _scalar_columns() -> list[array[Any]]:
-    """Columns of single events: t_event, t_received (doubles), kind, source, entity, sku
-    (64-bit codes), value (double). Typed arrays, not lists: they append as fast, hold no
-    Python objects, and the garbage collector need not walk them (walking long lists of
-    floats cost a tenth of a recorded run)."""
-    return [array("d"), array("d"), array("q"), array("q"), array("q"), array("q"), array("d")]
+def _scalar_columns() -> tuple[array[float], array[int]]:
+    """Single events, row by row: (t_event, t_received, value) as doubles and (kind, source,
+    entity, sku) as 64-bit codes. Typed arrays, not lists: they hold no Python objects, so the
+    garbage collector need not walk them (walking long lists of floats cost a tenth of a
+    recorded run), and one ``extend`` per row appends a row."""
+    return array("d"), array("q")
 
 
 def parquet_options(schema: pa.Schema) -> dict[str, Any]:
@@ -164,14 +164,9 @@ class EventLog:
                 )
             )
         else:
-            cols = self._scalar
-            cols[0].append(t_event)
-            cols[1].append(t_received)
-            cols[2].append(kind)
-            cols[3].append(source)
-            cols[4].append(entity)
-            cols[5].append(sku)
-            cols[6].append(value)
+            floats, codes = self._scalar
+            floats.extend((t_event, t_received, value))
+            codes.extend((kind, source, entity, sku))
         self._pending += 1
         if self._pending >= self.chunk_rows:
             self.flush()
@@ -201,17 +196,18 @@ class EventLog:
     def flush(self) -> None:
         if not self.enabled or self._pending == 0:
             return
-        cols = self._scalar
-        n = len(cols[0])
+        scalar_floats = np.frombuffer(self._scalar[0], dtype=float).reshape(-1, 3)
+        scalar_codes = np.frombuffer(self._scalar[1], dtype=np.int64).reshape(-1, 4)
+        n = len(scalar_floats)
         vectors = self._vectors
         lengths = np.array([len(v[0]) for v in vectors], dtype=np.int64)
 
         def codes(i: int) -> np.ndarray:
             repeated = np.repeat(np.array([v[i] for v in vectors], dtype=np.int64), lengths)
-            return np.concatenate([np.frombuffer(cols[i], dtype=np.int64), repeated])
+            return np.concatenate([scalar_codes[:, i - 2], repeated])
 
-        def floats(i: int, column: array[float]) -> np.ndarray:
-            return np.concatenate([np.frombuffer(column, dtype=float), *(v[i] for v in vectors)])
+        def floats(i: int, column: int) -> np.ndarray:
+            return np.concatenate([scalar_floats[:, column], *(v[i] for v in vectors)])
 
         def positions(i: int) -> np.ndarray:
             # most vectors (all but GPS) have no position: fill NaN once, copy the rest in
@@ -224,13 +220,13 @@ class EventLog:
             return out
 
         merged = [
-            floats(0, cols[0]),
-            floats(1, cols[1]),
+            floats(0, 0),
+            floats(1, 1),
             codes(2),
             codes(3),
             codes(4),
             codes(5),
-            floats(6, cols[6]),
+            floats(6, 2),
             positions(7),
             positions(8),
         ]
