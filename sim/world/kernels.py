@@ -31,6 +31,7 @@ def shelf_segment(
     begin: int,
     stop: float,
     read_t: np.ndarray,
+    read_recv: np.ndarray,
     read_noise: np.ndarray,
     read_value: np.ndarray,
     read_tx: np.ndarray,
@@ -65,8 +66,9 @@ def shelf_segment(
     first event after it, from ``sample_index`` on.
 
     Returns the index after the last event applied, the decision time (``inf``: none), the new
-    levels, the time integrals and flows of the segment, the next sample's index and the
-    samples taken (rows: times, on hand, record, backlog).
+    levels, the time integrals and flows of the segment, the next sample's index, the
+    samples taken (rows: times, on hand, record, backlog) and the reads captured (rows: time
+    taken, time received, value).
     """
     n_events = len(t)
     size = 0
@@ -75,6 +77,9 @@ def shelf_segment(
         reach = min(stop, t[n_events - 1]) - sample_index * interval
         size = max(0, int(reach / interval) + 2)
     samples = np.empty((4, size))  # rows: time, on hand, record, backlog
+    # the reads captured, for the event log: rows of time taken, time received, value
+    reads = np.empty((3, n_events - begin if len(read_t) else 0))
+    taken_reads = 0
     taken_samples = 0
     next_sample = sample_index * interval
     on_hand_h = 0.0
@@ -132,6 +137,10 @@ def shelf_segment(
             k = q[i] - read_base
             read_value[k] = max(on + np.int64(np.rint(read_noise[k])), 0)
             read_tx[k] = tx
+            reads[0, taken_reads] = read_t[k]
+            reads[1, taken_reads] = read_recv[k]
+            reads[2, taken_reads] = read_value[k]
+            taken_reads += 1
         else:
             k = q[i] - read_base
             if read_t[k] > r_sync:
@@ -162,6 +171,7 @@ def shelf_segment(
         served,
         sample_index,
         samples[:, :taken_samples].copy(),
+        reads[:, :taken_reads].copy(),
     )
 
 
@@ -230,7 +240,7 @@ def warm_up() -> None:
     codes = np.zeros(1, dtype=np.int8)
     ints = np.zeros(1, dtype=np.int64)
     shelf_segment(
-        times, codes, ints, 0, 0.0, times, times, ints, ints, 0,
+        times, codes, ints, 0, 0.0, times, times, times, ints, ints, 0,
         1, 1, 0, 0.0, 0, 0, 0, True, 0.0, False, 0.0, True, 0, 1.0,
     )  # fmt: skip
     earliest_decision(

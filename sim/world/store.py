@@ -109,10 +109,10 @@ class _State:
         "on",
         "on_hand_hours",
         "pos",
-        "pos_start",
         "r",
         "r_back",
         "r_sync",
+        "reads",
         "record_error_hours",
         "sample_index",
         "samples",
@@ -126,7 +126,7 @@ class _State:
 
     def __init__(self, shelf: Shelf) -> None:
         rec = shelf.record
-        self.pos = self.pos_start = shelf._pos
+        self.pos = shelf._pos
         self.on = shelf.on_hand
         self.backlog = shelf.backlog
         self.r = rec.on_hand
@@ -150,6 +150,7 @@ class _State:
         # time-series samples taken on the way: rows of times, on hand, record, backlog
         self.sample_index = shelf.sample_index
         self.samples: list[np.ndarray] = []
+        self.reads: list[np.ndarray] = []  # reads captured: rows of taken, received, value
 
     def account(self, t: float) -> None:
         dt = t - self.last_t
@@ -355,6 +356,7 @@ class Shelf(StockPoint):
             served,
             state.sample_index,
             samples,
+            reads,
         ) = shelf_segment(
             self._t,
             self._code,
@@ -362,6 +364,7 @@ class Shelf(StockPoint):
             begin,
             float(stop),
             self._read_t,
+            self._read_recv,
             self._read_noise,
             self._read_value,
             self._read_tx,
@@ -413,6 +416,8 @@ class Shelf(StockPoint):
                     consumed = 0
         if samples.shape[1]:
             state.samples.append(samples)
+        if reads.shape[1]:
+            state.reads.append(reads)
         return decision
 
     def _samples_before(self, state: _State, t: float) -> None:
@@ -430,19 +435,16 @@ class Shelf(StockPoint):
     def _commit(self, state: _State) -> None:
         """Make a simulated state the shelf's own; log its reads and time-series samples."""
         rec = self.record
-        begin = state.pos_start
         if self.reads_src is not None:
-            code = self._code[begin : state.pos]
-            ids = self._q[begin : state.pos][code == CAPTURE] - self._read_base
-            if len(ids):
+            for reads in state.reads:
                 self.log.add_many(
                     SHELF_READ,
-                    self._read_t[ids],
-                    self._read_recv[ids],
+                    reads[0],
+                    reads[1],
                     self.reads_src.source_code,
                     self._entity,
                     self._sku_code,
-                    self._read_value[ids].astype(float),
+                    reads[2],
                 )
         if self._ts.enabled:
             for block in state.samples:
