@@ -199,6 +199,7 @@ class Truck:
         self.wear = 0.0
         self._wear_rng = streams.generator(f"wear/{name}")
         self._reefer_rng = streams.generator(f"reefer/{name}")
+        self._reefer_failure = group.reefer.failure_duration.build() if group.reefer else None
         wear = group.wear
         self._lifetime: Sampler | None = None
         self._life_left = math.inf  # hours of driving to failure (lifetime model)
@@ -605,7 +606,8 @@ class Truck:
             rng = self._reefer_rng
             count = rng.poisson(reefer.failures_per_day / 24 * (end - start))
             starts = start + (end - start) * rng.random(count)
-            lengths = reefer.failure_duration.build().sample(rng, count)
+            assert self._reefer_failure is not None
+            lengths = self._reefer_failure.sample(rng, count)
             off += [
                 (float(s), float(min(end, s + length)))
                 for s, length in zip(starts, lengths, strict=True)
