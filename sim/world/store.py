@@ -1,18 +1,19 @@
 """A store shelf (one SKU at one store): customers, shrinkage and shelf reads, in bulk.
 
 Customers are many and decisions few. A shelf draws its customers, shrinkage losses and sensor
-reads two weeks at a time and applies them with array operations, only up to the moment something
-needs the shelf: a delivery, a count, the end of the warm-up, or the next time its *record*
-reaches the reorder trigger. That moment is found by simulating ahead from the committed state
-(``_simulate``), starting no earlier than the outflow could possibly bring it
-(``_earliest_decision``); the result is kept, and the SimPy event scheduled for the decision
-commits it, unless a delivery or count came first. Stock levels and integrals change at the
-exact customer times, so the KPIs are exact.
+reads two weeks at a time and applies them in one compiled pass (``sim.world.kernels``), only
+up to the moment something needs the shelf: a delivery, a count, the end of the warm-up, or
+the next time its *record* reaches the reorder trigger. That moment is found by simulating
+ahead from the committed state (``_simulate``), starting no earlier than the outflow could
+possibly bring it (``_earliest_decision``); the result is kept, and the SimPy event scheduled
+for the decision commits it, unless a delivery or count came first. Stock levels and integrals
+change at the exact customer times, so the KPIs are exact.
 
-Between two such moments the shelf only loses stock, so the true level after each event is
-``max(0, on_hand - cumulative outflow)`` (a customer who finds too little takes what is left),
-and the record is the last received reading (or the starting record) moved by the sales
-recorded since: both are cumulative sums.
+Between two such moments the shelf only loses stock (a customer who finds too little takes
+what is left), and the record is the last received reading (or the starting record) moved by
+the sales recorded since. The same pass takes the time-series samples and the shelf reads for
+the event log; outside changes (deliveries, counts) need no record of their own, since the
+samples after them come from a later pass or from the levels that held since.
 """
 
 from __future__ import annotations
