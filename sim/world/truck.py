@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from bisect import bisect_left
 from collections.abc import Generator
+from itertools import accumulate
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -84,12 +85,7 @@ _Leg = tuple[list[int], list[float], list[float], list[float], float]
 def _odometer(leg: _Leg) -> list[float]:
     """The odometer at each node of a leg."""
     start = leg[4]
-    out = [start]
-    total = 0.0
-    for d in leg[3]:
-        total += d
-        out.append(start + total)
-    return out
+    return [start + total for total in accumulate(leg[3], initial=0.0)]
 
 
 class Channel:
