@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 from numba import njit
 
-# event codes, as in sim.world.store
+# a shelf's event codes; at equal times events apply in this order
 CUSTOMER, SHRINK, CAPTURE, RECEIPT = 0, 1, 2, 3
 
 

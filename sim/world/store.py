@@ -29,7 +29,14 @@ import simpy
 from sim.iot.bus import Link
 from sim.records import KIND, EventLog
 from sim.world.demand import CustomerStream, ScheduledCustomers, poisson_times
-from sim.world.kernels import earliest_decision, shelf_segment
+from sim.world.kernels import (
+    CAPTURE,
+    CUSTOMER,
+    RECEIPT,
+    SHRINK,
+    earliest_decision,
+    shelf_segment,
+)
 from sim.world.stock import StockPoint, sample_index_at
 
 if TYPE_CHECKING:
@@ -38,8 +45,8 @@ if TYPE_CHECKING:
     from sim.policies.replenishment import ReplenishmentPolicy
     from sim.records import TimeSeries
 
-# event codes; a shelf read is two events: its capture and, unless lost, its receipt
-CUSTOMER, SHRINK, CAPTURE, RECEIPT = 0, 1, 2, 3
+# a shelf read is two events (codes in sim.world.kernels): its capture and, unless lost, its
+# receipt
 READ = CAPTURE  # what a script of events calls a shelf read
 WINDOW_HOURS = 336  # two weeks: look-aheads seldom cross a window's end
 INF = math.inf
