@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import simpy
 
-from sim.distributions import Sampler
+from sim.distributions import Sampler, Uniform
 from sim.iot.bus import Link
 from sim.iot.twin import TripPlan, TruckView, remaining_hours
 from sim.records import KIND, EventLog
@@ -97,19 +97,11 @@ class Channel:
         self.read_rate: float = spec.read_rate
         self.link = Link(spec.latency.build(), spec.loss, rng)
         self.rng = rng
-        self._uniforms: list[float] = []
-        self._next_uniform = 0
+        self._uniform = Sampler(Uniform(0.0, 1.0), rng)
 
     def read(self) -> bool:
-        """Whether one reading is taken (the read rate); uniforms are drawn in batches."""
-        if self.read_rate >= 1:
-            return True
-        if self._next_uniform >= len(self._uniforms):
-            self._uniforms = self.rng.random(256).tolist()
-            self._next_uniform = 0
-        u = self._uniforms[self._next_uniform]
-        self._next_uniform += 1
-        return u < self.read_rate
+        """Whether one reading is taken (the read rate), from uniforms drawn in batches."""
+        return self.read_rate >= 1 or self._uniform() < self.read_rate
 
     def times(self, start: float, end: float) -> np.ndarray:
         """Reading times in [start, end) on the channel's grid, thinned by the read rate."""
