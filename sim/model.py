@@ -280,8 +280,8 @@ class Model:
                 truck.states = []
             self.trucks.append(truck)
         if fleet_path is not None:
-            self.traffic.road_trips = [0] * len(network.edge_km)
-            self.traffic.road_hours = [0.0] * len(network.edge_km)
+            self.traffic.road_trips = np.zeros(len(network.edge_km), dtype=np.int64)
+            self.traffic.road_hours = np.zeros(len(network.edge_km))
 
         # Online orders (after the fleet: promises may be quoted from the trucks' plans).
         self.online: OnlineDemand | None = None

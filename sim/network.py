@@ -278,8 +278,8 @@ class Traffic:
         self._incidents: dict[int, Incident] = {}
         self._free_h: list[float] = network.edge_free_h.tolist()
         # per road, when the run is recorded: traversals and hours driven (the network map)
-        self.road_trips: list[int] | None = None
-        self.road_hours: list[float] | None = None
+        self.road_trips: np.ndarray | None = None
+        self.road_hours: np.ndarray | None = None
         self._jam: list[float] = network.edge_congestion.tolist()
 
     def incidents_on(self, edge: int) -> Incident:

@@ -465,15 +465,6 @@ class Truck:
             leg = remaining[:n]
             times = [start, *exits[:n]]
             hours_driven = times[-1] - start
-            trips = self.traffic.road_trips
-            if trips is not None:
-                hours = self.traffic.road_hours
-                assert hours is not None
-                entered = start
-                for edge, left in zip(leg, exits[:n], strict=True):
-                    trips[edge] += 1
-                    hours[edge] += left - entered
-                    entered = left
             if self._lifetime is not None:
                 self._life_left -= hours_driven
             if self.gps is not None and self.router is not None and self.router.replans:
@@ -535,9 +526,10 @@ class Truck:
         self, leg: list[int], times: list[float], wear: list[float], km: list[float]
     ) -> None:
         """Keep a leg (its roads, the time and wear at each node, the km of each road) for
-        its GPS and engine-health readings, computed (not simulated) for many legs at once:
-        when enough are pending, or when the twin is asked about the truck (``flush``)."""
-        if self.gps is None and self.health is None:
+        its GPS and engine-health readings and the road use, computed (not simulated) for many
+        legs at once: when enough are pending, or when the twin is asked about the truck
+        (``flush``)."""
+        if self.gps is None and self.health is None and self.traffic.road_trips is None:
             return
         self._pending.append((leg, times, wear, km, self.km))
         if len(self._pending) >= self.PENDING_LEGS:
@@ -552,6 +544,8 @@ class Truck:
         times = np.array([t for p in pending for t in p[1]])
         starts = np.array([p[1][0] for p in pending])
         ends = np.array([p[1][-1] for p in pending])
+        if self.traffic.road_trips is not None:
+            self._road_use(pending, times)
         if self.gps is not None:
             at = self.gps.grid(starts, ends)
             src, dst = self.network.edge_src_list, self.network.edge_dst_list
@@ -579,6 +573,17 @@ class Truck:
             odometer = np.interp(at, times, np.array([x for p in pending for x in _odometer(p)]))
             self.view.add_health(at, received, noisy, odometer)
             self.log.add_many(HEALTH, at, received, self._code, self._code, 0, noisy)
+
+    def _road_use(self, pending: list[_Leg], times: np.ndarray) -> None:
+        """Add the pending legs' traversals and hours to each road's (the network map)."""
+        trips, hours = self.traffic.road_trips, self.traffic.road_hours
+        assert trips is not None and hours is not None
+        edges = np.array([e for p in pending for e in p[0]], dtype=np.int64)
+        # a leg of n roads has n + 1 times: drop the gap between one leg's end and the next
+        last = np.cumsum([len(p[1]) for p in pending]) - 1
+        driven = np.delete(np.diff(times), last[:-1])
+        trips += np.bincount(edges, minlength=len(trips))
+        hours += np.bincount(edges, weights=driven, minlength=len(hours))
 
     # -- cold chain --------------------------------------------------------------------------
 

@@ -177,3 +177,29 @@ def test_backorders_are_owed_then_served(tiny: dict[str, Any]) -> None:
     inflow = f.total_initial + f.total_received
     outflow = f.total_sold + f.total_shrunk + f.total_spoiled + f.total_shipped + f.on_hand_end
     assert (inflow == outflow).all()
+
+
+@pytest.mark.parametrize("sensors", ["gps and engine health", "none"])
+def test_road_use_adds_up_to_the_fleets_km_and_driving_hours(
+    tiny: dict[str, Any], tmp_path: Path, sensors: str
+) -> None:
+    """roads.parquet (computed from the legs in batches) against the trucks' own counters,
+    which add each leg as it is driven: the same roads, so equal up to rounding. Wear fast
+    enough for a breakdown every few legs puts partly driven legs in the sum too."""
+    tiny["fleet"][0]["wear"].update({"mean_per_1000km": 40.0, "sd_per_1000km": 10.0})
+    if sensors == "none":
+        tiny["sensors"] = {}
+    scenario = load_scenario_data(tiny)
+    model = Model(scenario, 0, record=True, fleet_path=tmp_path / "fleet.parquet")
+    model.run()
+    roads = pd.read_parquet(tmp_path / "roads.parquet")
+    (truck,) = model.trucks
+    assert truck.breakdowns >= 5  # wear 0.04 a km against a threshold of 1: every ~25 km
+    road_km = {(r["from"], r["to"]): r["km"] for r in tiny["network"]["roads"]}
+    road_km.update({(r["to"], r["from"]): r["km"] for r in tiny["network"]["roads"]})
+    driven_km = sum(
+        trips * road_km[(source, target)]
+        for source, target, trips in zip(roads.source, roads.target, roads.trips, strict=True)
+    )
+    assert driven_km == pytest.approx(truck.km, rel=1e-12)
+    assert roads.hours.sum() == pytest.approx(truck.driving_hours, rel=1e-12)
