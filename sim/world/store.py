@@ -532,13 +532,14 @@ class Shelf(StockPoint):
 
         Right after an order the position is well above the trigger and the delivery usually
         comes before the next decision could; so first bound the earliest moment a decision is
-        possible, and only look ahead in earnest from there.
+        possible, and only look ahead in earnest from there. With nothing on order, only a
+        count could come first: look ahead at once, saving the timer.
         """
         self._gen += 1
         self._stash = None
         if self._trigger is None:
             return
-        earliest = self._earliest_decision()
+        earliest = self._earliest_decision() if self.record.on_order else self.env.now
         if earliest > self.env.now:
             gen = self._gen
             call_at(self.env, earliest, lambda: self._look_ahead(gen))
