@@ -261,12 +261,13 @@ class Truck:
         home = self.home
         capacity = self.group.capacity_kg
         while True:
-            if self.maintenance is not None and self.maintenance.needs_service(self.view, env.now):
+            if self.due_for_service():
                 yield from self._service()
             trip = home.take_trip(self.refrigerated, capacity)
             if not trip:
-                yield home.wait_for_work()
-                continue
+                trip = yield home.wait_for_work(self)  # the warehouse sends it with a trip
+                if not trip:
+                    continue  # woken to look again
             start = env.now
             with home.docks.request() as door:
                 yield door
@@ -318,6 +319,12 @@ class Truck:
             self.view.trip = None
             self.trips += 1
             self.hours += env.now - start
+
+    def due_for_service(self) -> bool:
+        """Whether the maintenance policy sends the truck, free at home now, for service."""
+        return self.maintenance is not None and self.maintenance.needs_service(
+            self.view, self.env.now
+        )
 
     def _service(self) -> Generator[simpy.Event, Any, None]:
         env = self.env

@@ -22,6 +22,7 @@ from sim.world.store import call_at
 
 if TYPE_CHECKING:
     from sim.policies.replenishment import ReplenishmentPolicy
+    from sim.world.truck import Truck
 
 ORDER_PLACED = KIND["order_placed"]
 ORDER_PICKED = KIND["order_picked"]
@@ -190,7 +191,9 @@ class Warehouse:
         self.ready: list[Line] = []
         self._pick_lists: dict[str, tuple[float, list[Line]]] = {}
         self.lists_picking = 0  # pick lists being picked now
-        self._work = env.event()
+        # idle trucks in the order they came to wait, each with the event that sends it off
+        self._idle: list[tuple[Truck, simpy.Event]] = []
+        self._sending: list[tuple[Truck, simpy.Event]] | None = None  # a dispatch is due
         self._code = log.code(name)
 
     def add_stock(self, stock: WarehouseStock, cold: bool, weight: float) -> None:
@@ -280,17 +283,41 @@ class Warehouse:
                     float(line.qty),
                 )
             self.ready.append(line)
-        if not self._work.triggered:
-            self._work.succeed()
+        if self._idle and self._sending is None:
+            # the trucks idle now are offered the work in one step, after this one
+            self._sending, self._idle = self._idle, []
+            dispatch = self.env.event()
+            dispatch.callbacks.append(self._dispatch)
+            dispatch.succeed()
 
-    def wait_for_work(self) -> simpy.Event:
-        if self._work.triggered:
-            self._work = self.env.event()
-        return self._work
+    def wait_for_work(self, truck: Truck) -> simpy.Event:
+        """An idle truck's wait: the event's value is the trip it is sent on, or None when it
+        should look again (its maintenance policy may want it serviced first)."""
+        event = self.env.event()
+        self._idle.append((truck, event))
+        return event
+
+    def _dispatch(self, _event: simpy.Event) -> None:
+        """Offer the ready lines to the idle trucks, in the order they came to wait. Only the
+        trucks that get a trip (or are due for service) are woken: waking every idle truck
+        to look for itself had cost a few wasted process switches per trip."""
+        sending, self._sending = self._sending, None
+        assert sending is not None
+        for truck, event in sending:
+            if truck.due_for_service():
+                event.succeed(None)
+                continue
+            trip = self.take_trip(truck.refrigerated, truck.group.capacity_kg)
+            if trip:
+                event.succeed(trip)
+            else:
+                self._idle.append((truck, event))  # after any that came to wait meanwhile
 
     def take_trip(self, refrigerated: bool, capacity_kg: float) -> list[Line]:
         """Lines for one store that fit the truck; a reefer truck serves cold lines first."""
         ready = self.ready
+        if not ready:
+            return []
         first = None
         if refrigerated:
             first = next((line for line in ready if line.cold), None)

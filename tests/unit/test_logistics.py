@@ -235,3 +235,45 @@ def test_a_warehouse_can_be_supplied_by_another_but_not_in_a_cycle(tmp_path: Pat
     data["supply"] = {"W1": "W1"}
     with pytest.raises(ScenarioError, match="supplied by a supplier or another warehouse"):
         load_scenario_data(data)
+
+
+def test_the_dispatcher_sends_idle_trucks_in_order_and_wakes_only_those_it_sends() -> None:
+    """Idle trucks are offered the ready lines in the order they came to wait: a dry truck
+    takes the first dry store's lines, a reefer the cold lines first; a truck left without
+    work is not woken and keeps its place; one due for service is woken with no trip."""
+    from types import SimpleNamespace
+
+    import numpy as np
+    import simpy
+
+    from sim.distributions import Constant, Sampler
+    from sim.records import EventLog
+    from sim.world.warehouse import Line, Warehouse
+
+    env = simpy.Environment()
+    rng = np.random.default_rng(0)
+    hour = Sampler(Constant(1.0), rng)
+    warehouse = Warehouse(env, "W1", 2, hour, hour, EventLog(None, 0), None)
+
+    def truck(name: str, refrigerated: bool, due: bool = False) -> SimpleNamespace:
+        group = SimpleNamespace(capacity_kg=1000.0)
+        return SimpleNamespace(
+            name=name, refrigerated=refrigerated, group=group, due_for_service=lambda: due
+        )
+
+    def line(store: str, cold: bool) -> Line:
+        dest = SimpleNamespace(location=store, sku="A", _entity=0, _sku_code=0)
+        return Line(dest, 10, [(np.inf, 10)], 0.0, cold, 1.0)  # type: ignore[arg-type]
+
+    dry, reefer, idle, serviced = (
+        truck("dry", False), truck("reefer", True), truck("idle", False), truck("due", False, True)
+    )  # fmt: skip
+    waits = {t.name: warehouse.wait_for_work(t) for t in (serviced, dry, reefer, idle)}  # type: ignore[arg-type]
+    to_s1, cold_to_s2, to_s2 = line("S1", False), line("S2", True), line("S2", False)
+    warehouse._picked([to_s1, cold_to_s2, to_s2])
+    env.run()
+    assert waits["due"].value is None  # woken to go for service, with no trip
+    assert waits["dry"].value == [to_s1]
+    assert waits["reefer"].value == [cold_to_s2, to_s2]  # cold lines first, then that store's
+    assert not waits["idle"].triggered
+    assert [t.name for t, _ in warehouse._idle] == ["idle"]
