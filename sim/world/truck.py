@@ -77,15 +77,20 @@ TRUCK_FIELDS = (
 )
 
 
-# a leg driven: its roads; the time and the wear at each node; each road's km; the odometer
-# at its start
-_Leg = tuple[list[int], list[float], list[float], list[float], float]
+class _Legs:
+    """Legs driven whose readings and road use are not computed yet, as flat columns: every
+    leg's roads, and the time, wear and odometer at each of its nodes (a leg of n roads has
+    n + 1 nodes, ``sizes`` holds each leg's count). Appending to a few lists per leg is all
+    the driving costs; the flush works on whole columns."""
 
+    __slots__ = ("edges", "odometer", "sizes", "times", "wear")
 
-def _odometer(leg: _Leg) -> list[float]:
-    """The odometer at each node of a leg."""
-    start = leg[4]
-    return [start + total for total in accumulate(leg[3], initial=0.0)]
+    def __init__(self) -> None:
+        self.edges: list[int] = []
+        self.times: list[float] = []
+        self.wear: list[float] = []
+        self.odometer: list[float] = []
+        self.sizes: list[int] = []
 
 
 class Channel:
@@ -233,8 +238,8 @@ class Truck:
         )
         self._code = log.code(name)
         self._off: list[tuple[float, float]] = []  # reefer off (stranded) during the current leg
-        # legs whose GPS and engine-health readings are not computed yet
-        self._pending: list[_Leg] = []
+        # legs whose GPS and engine-health readings and road use are not computed yet
+        self._pending = _Legs()
         self.view.flush = self.flush  # the twin asks before it answers about this truck
         self.trips = 0
         self.km = 0.0
@@ -538,29 +543,40 @@ class Truck:
         (``flush``)."""
         if self.gps is None and self.health is None and self.traffic.road_trips is None:
             return
-        self._pending.append((leg, times, wear, km, self.km))
-        if len(self._pending) >= self.PENDING_LEGS:
+        pending = self._pending
+        pending.edges += leg
+        pending.times += times
+        pending.sizes.append(len(times))
+        if self.health is not None:
+            pending.wear += wear
+            start = self.km  # the odometer at the leg's start
+            pending.odometer += [start + total for total in accumulate(km, initial=0.0)]
+        if len(pending.sizes) >= self.PENDING_LEGS:
             self.flush()
 
     def flush(self) -> None:
         """The readings along every pending leg, in one vectorised step per sensor."""
         pending = self._pending
-        if not pending:
+        if not pending.sizes:
             return
-        self._pending = []
-        times = np.array([t for p in pending for t in p[1]])
-        starts = np.array([p[1][0] for p in pending])
-        ends = np.array([p[1][-1] for p in pending])
+        self._pending = _Legs()
+        times = np.array(pending.times)
+        edges = np.array(pending.edges, dtype=np.int64)
+        sizes = np.array(pending.sizes, dtype=np.int64)
+        last = np.cumsum(sizes) - 1  # each leg's last node
+        first = last + 1 - sizes
+        starts, ends = times[first], times[last]
         if self.traffic.road_trips is not None:
-            self._road_use(pending, times)
+            self._road_use(edges, times, last)
         if self.gps is not None:
             at = self.gps.grid(starts, ends)
-            src, dst = self.network.edge_src_list, self.network.edge_dst_list
-            nodes: list[int] = []
-            for p in pending:
-                nodes.append(src[p[0][0]])
-                nodes += [dst[e] for e in p[0]]
-            xy = self.network.xy[nodes]
+            network = self.network
+            # a leg's nodes: its first road's start, then every road's end
+            first_road = first - np.arange(len(sizes))
+            nodes = np.insert(
+                network.edge_dst[edges], first_road, network.edge_src[edges[first_road]]
+            )
+            xy = network.xy[nodes]
             xs = np.interp(at, times, xy[:, 0])
             ys = np.interp(at, times, xy[:, 1])
             received = self.gps.received(at)
@@ -570,24 +586,22 @@ class Truck:
             )
         if self.health is not None:
             at = self.health.grid(starts, ends)
-            true = np.interp(at, times, np.array([w for p in pending for w in p[2]]))
+            true = np.interp(at, times, np.array(pending.wear))
             noisy = (
                 true + self.health.rng.normal(0.0, self.health.noise_sd, len(at))
                 if self.health.noise_sd
                 else true
             )
             received = self.health.received(at)
-            odometer = np.interp(at, times, np.array([x for p in pending for x in _odometer(p)]))
+            odometer = np.interp(at, times, np.array(pending.odometer))
             self.view.add_health(at, received, noisy, odometer)
             self.log.add_many(HEALTH, at, received, self._code, self._code, 0, noisy)
 
-    def _road_use(self, pending: list[_Leg], times: np.ndarray) -> None:
+    def _road_use(self, edges: np.ndarray, times: np.ndarray, last: np.ndarray) -> None:
         """Add the pending legs' traversals and hours to each road's (the network map)."""
         trips, hours = self.traffic.road_trips, self.traffic.road_hours
         assert trips is not None and hours is not None
-        edges = np.array([e for p in pending for e in p[0]], dtype=np.int64)
         # a leg of n roads has n + 1 times: drop the gap between one leg's end and the next
-        last = np.cumsum([len(p[1]) for p in pending]) - 1
         driven = np.delete(np.diff(times), last[:-1])
         trips += np.bincount(edges, minlength=len(trips))
         hours += np.bincount(edges, weights=driven, minlength=len(hours))
