@@ -67,12 +67,13 @@ EVENT_SCHEMA = pa.schema(
 NAN = math.nan
 
 
-def _scalar_columns() -> tuple[array[float], array[int]]:
-    """Single events, row by row: (t_event, t_received, value) as doubles and (kind, source,
-    entity, sku) as 64-bit codes. Typed arrays, not lists: they hold no Python objects, so the
-    garbage collector need not walk them (walking long lists of floats cost a tenth of a
-    recorded run), and one ``extend`` per row appends a row."""
-    return array("d"), array("q")
+def _scalar_rows() -> array[float]:
+    """Single events, row by row: t_event, t_received, value, then the codes of kind, source,
+    entity and SKU, all as doubles (codes are small integers, exact as doubles), so that one
+    ``extend`` appends a row. A typed array, not a list: it holds no Python objects, so the
+    garbage collector need not walk it (walking long lists of floats cost a tenth of a
+    recorded run)."""
+    return array("d")
 
 
 def parquet_options(schema: pa.Schema) -> dict[str, Any]:
@@ -149,7 +150,7 @@ class EventLog:
         self.chunk_rows = chunk_rows
         self.counts = [0] * len(EVENT_KINDS)
         self._names: dict[str, int] = {"": 0}
-        self._scalar = _scalar_columns()
+        self._scalar = _scalar_rows()
         self._vectors: list[tuple[Any, ...]] = []
         self._pending = 0
         self._sink = ParquetSink(path if self.enabled else None, EVENT_SCHEMA)
@@ -192,9 +193,7 @@ class EventLog:
                 )
             )
         else:
-            floats, codes = self._scalar
-            floats.extend((t_event, t_received, value))
-            codes.extend((kind, source, entity, sku))
+            self._scalar.extend((t_event, t_received, value, kind, source, entity, sku))
         self._pending += 1
         if self._pending >= self.chunk_rows:
             self.flush()
@@ -224,8 +223,9 @@ class EventLog:
     def flush(self) -> None:
         if not self.enabled or self._pending == 0:
             return
-        scalar_floats = np.frombuffer(self._scalar[0], dtype=float).reshape(-1, 3)
-        scalar_codes = np.frombuffer(self._scalar[1], dtype=np.int64).reshape(-1, 4)
+        scalar = np.frombuffer(self._scalar, dtype=float).reshape(-1, 7)
+        scalar_floats = scalar[:, :3]
+        scalar_codes = scalar[:, 3:].astype(np.int64)
         n = len(scalar_floats)
         vectors = self._vectors
         lengths = np.array([len(v[0]) for v in vectors], dtype=np.int64)
@@ -282,7 +282,7 @@ class EventLog:
         )
         self._sink.write(table)
         self.rows_written += rows
-        self._scalar = _scalar_columns()
+        self._scalar = _scalar_rows()
         self._vectors = []
         self._pending = 0
 
