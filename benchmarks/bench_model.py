@@ -30,6 +30,7 @@ import simpy
 
 from sim.model import Model
 from sim.scenario import Scenario, load_scenario
+from sim.units import parse_duration
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -52,6 +53,11 @@ def big_scenario(stores: int, days: int, shelf_reads: bool = True) -> Scenario:
             rule["policy"]["Q"] = round(rule["policy"]["Q"] * scale)
     fleet[0]["count"] = trucks_per_warehouse - reefers
     fleet[1]["count"] = reefers
+    # a short run (--days) keeps only the promotions that start within it
+    demand = data["demand"]
+    demand["promotions"] = [
+        p for p in demand["promotions"] if parse_duration(str(p["start"])) < days * 24
+    ]
     return base.with_overrides(
         {
             "name": "bench",
@@ -68,6 +74,7 @@ def big_scenario(stores: int, days: int, shelf_reads: bool = True) -> Scenario:
             },
             "fleet": fleet,
             "inventory": inventory,
+            "demand": demand,
             # the first few junctions (generated names are zero-padded to the count's width)
             "online": {"zones": [f"J{i:0{max(2, len(str(stores)))}d}" for i in range(1, 10)]},
             **(
