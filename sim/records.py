@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from array import array
 from collections import deque
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -349,6 +350,11 @@ class TimeSeries:
         self._runs = _run_columns()
         self._pending = 0
         self._sink = ParquetSink(path if self.enabled else None, TIMESERIES_SCHEMA)
+        self._holders: list[Callable[[], None]] = []
+
+    def before_close(self, hand_over: Callable[[], None]) -> None:
+        """``hand_over`` adds the samples its caller still holds: called by ``close``."""
+        self._holders.append(hand_over)
 
     def register(self, location: str, sku: str) -> int:
         self.names.append((location, sku))
@@ -429,5 +435,7 @@ class TimeSeries:
         self._pending = 0
 
     def close(self) -> None:
+        for hand_over in self._holders:
+            hand_over()
         self.flush()
         self._sink.close()

@@ -50,6 +50,8 @@ def shelf_segment(
     series: bool,
     sample_index: int,
     interval: float,
+    samples: np.ndarray,
+    fill: int,
 ) -> tuple[Any, ...]:
     """Apply the events from index ``begin`` with times up to ``stop``, stopping right after
     the first one that brings the recorded position to the trigger.
@@ -63,24 +65,26 @@ def shelf_segment(
 
     When ``series``, the time-series samples on the way are taken too: the sample at
     ``k * interval`` is the state after every event at or before it, so it is taken before the
-    first event after it, from ``sample_index`` on.
+    first event after it, from ``sample_index`` on. They are written into ``samples`` (rows:
+    times, on hand, record, backlog) from column ``fill`` on; a buffer too small is replaced by
+    a larger copy.
 
     Returns the index after the last event applied, the decision time (``inf``: none), the new
-    levels, the time integrals and flows of the segment, the next sample's index, the
-    samples taken (rows: times, on hand, record, backlog) and the reads captured (rows: time
-    taken, time received, value).
+    levels, the time integrals and flows of the segment, the next sample's index, the sample
+    buffer and its new fill, and the reads captured (rows: time taken, time received, value).
     """
     n_events = len(t)
-    size = 0
     if series and n_events > begin:
         # room for every sample before the last event drawn (or ``stop``)
         reach = min(stop, t[n_events - 1]) - sample_index * interval
-        size = max(0, int(reach / interval) + 2)
-    samples = np.empty((4, size))  # rows: time, on hand, record, backlog
+        need = fill + max(0, int(reach / interval) + 2)
+        if need > samples.shape[1]:
+            larger = np.empty((4, max(need, 2 * samples.shape[1])))
+            larger[:, :fill] = samples[:, :fill]
+            samples = larger
     # the reads captured, for the event log: rows of time taken, time received, value
     reads = np.empty((3, n_events - begin if len(read_t) else 0))
     taken_reads = 0
-    taken_samples = 0
     next_sample = sample_index * interval
     on_hand_h = 0.0
     error_h = 0.0
@@ -99,11 +103,11 @@ def shelf_segment(
             break
         if series:
             while next_sample < ti:
-                samples[0, taken_samples] = next_sample
-                samples[1, taken_samples] = on
-                samples[2, taken_samples] = r
-                samples[3, taken_samples] = backlog
-                taken_samples += 1
+                samples[0, fill] = next_sample
+                samples[1, fill] = on
+                samples[2, fill] = r
+                samples[3, fill] = backlog
+                fill += 1
                 sample_index += 1
                 next_sample = sample_index * interval
         dt = ti - last_t
@@ -170,7 +174,8 @@ def shelf_segment(
         taken,
         served,
         sample_index,
-        samples[:, :taken_samples].copy(),
+        samples,
+        fill,
         reads[:, :taken_reads].copy(),
     )
 
@@ -241,7 +246,7 @@ def warm_up() -> None:
     ints = np.zeros(1, dtype=np.int64)
     shelf_segment(
         times, codes, ints, 0, 0.0, times, times, times, ints, ints, 0,
-        1, 1, 0, 0.0, 0, 0, 0, True, 0.0, False, 0.0, True, 0, 1.0,
+        1, 1, 0, 0.0, 0, 0, 0, True, 0.0, False, 0.0, True, 0, 1.0, np.empty((4, 1)), 0,
     )  # fmt: skip
     earliest_decision(
         times, codes, ints, 0, times, times, ints, ints, 0, True, 1, 1, 0, 0, 0, 0.0, 0.0

@@ -49,6 +49,9 @@ if TYPE_CHECKING:
 # receipt
 READ = CAPTURE  # what a script of events calls a shelf read
 WINDOW_HOURS = 336  # two weeks: look-aheads seldom cross a window's end
+# a shelf's time-series samples are kept until it has about half this many (ten days of hourly
+# samples), then handed over in one block
+SAMPLE_BUFFER = 512
 INF = math.inf
 SHELF_READ = KIND["shelf_read"]
 COUNT = KIND["count"]
@@ -122,8 +125,8 @@ class _State:
         "r_sync",
         "reads",
         "record_error_hours",
+        "sample_fill",
         "sample_index",
-        "samples",
         "served",
         "shrunk",
         "sold",
@@ -155,9 +158,10 @@ class _State:
         self.backordered = shelf.backordered
         self.customers = shelf.customers
         self.served = shelf.customers_served
-        # time-series samples taken on the way: rows of times, on hand, record, backlog
+        # time-series samples are taken on the way into the shelf's sample buffer, after its
+        # committed ones
         self.sample_index = shelf.sample_index
-        self.samples: list[np.ndarray] = []
+        self.sample_fill = shelf._sample_fill
         self.reads: list[np.ndarray] = []  # reads captured: rows of taken, received, value
 
     def account(self, t: float) -> None:
@@ -227,6 +231,12 @@ class Shelf(StockPoint):
         self._version = 0  # bumped by every commit: a kept look-ahead is valid only before it
         self._entity = log.code(location)
         self._sku_code = log.code(sku)
+        # time-series samples (rows: times, on hand, record, backlog): the first
+        # ``_sample_fill`` are committed, those after them belong to a look-ahead
+        self._samples = np.empty((4, SAMPLE_BUFFER if timeseries.enabled else 0))
+        self._sample_fill = 0
+        if timeseries.enabled:
+            timeseries.before_close(self.flush_samples)
 
     # -- drawing ---------------------------------------------------------------------------
 
@@ -363,7 +373,8 @@ class Shelf(StockPoint):
             taken,
             served,
             state.sample_index,
-            samples,
+            self._samples,
+            state.sample_fill,
             reads,
         ) = shelf_segment(
             self._t,
@@ -391,6 +402,8 @@ class Shelf(StockPoint):
             series,
             state.sample_index,
             self._ts.interval,
+            self._samples,
+            state.sample_fill,
         )
         if end == begin:
             return INF
@@ -422,8 +435,6 @@ class Shelf(StockPoint):
                 else:
                     lot[1] -= consumed
                     consumed = 0
-        if samples.shape[1]:
-            state.samples.append(samples)
         if reads.shape[1]:
             state.reads.append(reads)
         return decision
@@ -434,10 +445,15 @@ class Shelf(StockPoint):
         end = sample_index_at(t, interval)
         count = end - state.sample_index
         if count > 0:
-            block = np.empty((4, count))
+            fill = state.sample_fill
+            if fill + count > self._samples.shape[1]:
+                larger = np.empty((4, 2 * (fill + count)))
+                larger[:, :fill] = self._samples[:, :fill]
+                self._samples = larger
+            block = self._samples[:, fill : fill + count]
             block[0] = np.arange(state.sample_index, end) * interval
             block[1:] = np.array([[state.on], [state.r], [state.backlog]])
-            state.samples.append(block)
+            state.sample_fill = fill + count
             state.sample_index = end
 
     def _commit(self, state: _State) -> None:
@@ -455,8 +471,9 @@ class Shelf(StockPoint):
                     reads[2],
                 )
         if self._ts.enabled:
-            for block in state.samples:
-                self._ts.add_block(block, self._ts_id)
+            self._sample_fill = state.sample_fill
+            if self._sample_fill >= SAMPLE_BUFFER // 2:
+                self.flush_samples()
             self.sample_index = state.sample_index
             self.next_sample = state.sample_index * self._ts.interval
         self._pos = state.pos
@@ -487,6 +504,12 @@ class Shelf(StockPoint):
             self._q = self._q[self._pos :]
             self._pos = 0
             self._drop_old_reads()
+
+    def flush_samples(self) -> None:
+        """Hand the committed time-series samples to the time series."""
+        if self._sample_fill:
+            self._ts.add_block(self._samples[:, : self._sample_fill].copy(), self._ts_id)
+            self._sample_fill = 0
 
     def _drop_old_reads(self) -> None:
         """Forget reads that no event still drawn, nor a carried receipt, refers to."""
