@@ -347,6 +347,7 @@ class Model:
     def _take_snapshot(self) -> None:
         self._advance_all()
         self._flush_trucks()  # their readings so far count before the warm-up ends
+        self.log.gather()  # and the shelf reads the shelves hold
         self._snapshot = {
             "flows": [point.flows() for _, point in self._stock_points()],
             "trucks": [truck.counters() for truck in self.trucks],

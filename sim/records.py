@@ -156,6 +156,17 @@ class EventLog:
         self._pending = 0
         self._sink = ParquetSink(path if self.enabled else None, EVENT_SCHEMA)
         self.rows_written = 0
+        self._holders: list[Callable[[], None]] = []
+
+    def before_close(self, hand_over: Callable[[], None]) -> None:
+        """``hand_over`` adds the events its caller still holds: called by ``gather``."""
+        self._holders.append(hand_over)
+
+    def gather(self) -> None:
+        """Have every holder add the events it holds (before counts are read, and at the
+        close)."""
+        for hand_over in self._holders:
+            hand_over()
 
     def code(self, name: str) -> int:
         """The integer code of an entity, source or SKU name (interned once)."""
@@ -288,6 +299,7 @@ class EventLog:
         self._pending = 0
 
     def close(self) -> None:
+        self.gather()
         self.flush()
         self._sink.close()
 

@@ -52,6 +52,8 @@ def shelf_segment(
     interval: float,
     samples: np.ndarray,
     fill: int,
+    reads: np.ndarray,
+    read_fill: int,
 ) -> tuple[Any, ...]:
     """Apply the events from index ``begin`` with times up to ``stop``, stopping right after
     the first one that brings the recorded position to the trigger.
@@ -67,11 +69,12 @@ def shelf_segment(
     ``k * interval`` is the state after every event at or before it, so it is taken before the
     first event after it, from ``sample_index`` on. They are written into ``samples`` (rows:
     times, on hand, record, backlog) from column ``fill`` on; a buffer too small is replaced by
-    a larger copy.
+    a larger copy. The reads captured go the same way into ``reads`` (rows: time taken, time
+    received, value) from column ``read_fill`` on, for the event log.
 
     Returns the index after the last event applied, the decision time (``inf``: none), the new
-    levels, the time integrals and flows of the segment, the next sample's index, the sample
-    buffer and its new fill, and the reads captured (rows: time taken, time received, value).
+    levels, the time integrals and flows of the segment, the next sample's index, and the
+    sample and read buffers with their new fills.
     """
     n_events = len(t)
     if series and n_events > begin:
@@ -82,9 +85,12 @@ def shelf_segment(
             larger = np.empty((4, max(need, 2 * samples.shape[1])))
             larger[:, :fill] = samples[:, :fill]
             samples = larger
-    # the reads captured, for the event log: rows of time taken, time received, value
-    reads = np.empty((3, n_events - begin if len(read_t) else 0))
-    taken_reads = 0
+    if len(read_t):
+        need = read_fill + n_events - begin  # room for every event to be a capture
+        if need > reads.shape[1]:
+            larger = np.empty((3, max(need, 2 * reads.shape[1])))
+            larger[:, :read_fill] = reads[:, :read_fill]
+            reads = larger
     next_sample = sample_index * interval
     on_hand_h = 0.0
     error_h = 0.0
@@ -141,10 +147,10 @@ def shelf_segment(
             k = q[i] - read_base
             read_value[k] = max(on + np.int64(np.rint(read_noise[k])), 0)
             read_tx[k] = tx
-            reads[0, taken_reads] = read_t[k]
-            reads[1, taken_reads] = read_recv[k]
-            reads[2, taken_reads] = read_value[k]
-            taken_reads += 1
+            reads[0, read_fill] = read_t[k]
+            reads[1, read_fill] = read_recv[k]
+            reads[2, read_fill] = read_value[k]
+            read_fill += 1
         else:
             k = q[i] - read_base
             if read_t[k] > r_sync:
@@ -176,7 +182,8 @@ def shelf_segment(
         sample_index,
         samples,
         fill,
-        reads[:, :taken_reads].copy(),
+        reads,
+        read_fill,
     )
 
 
@@ -247,6 +254,7 @@ def warm_up() -> None:
     shelf_segment(
         times, codes, ints, 0, 0.0, times, times, times, ints, ints, 0,
         1, 1, 0, 0.0, 0, 0, 0, True, 0.0, False, 0.0, True, 0, 1.0, np.empty((4, 1)), 0,
+        np.empty((3, 1)), 0,
     )  # fmt: skip
     earliest_decision(
         times, codes, ints, 0, times, times, ints, ints, 0, True, 1, 1, 0, 0, 0, 0.0, 0.0

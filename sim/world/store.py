@@ -49,8 +49,8 @@ if TYPE_CHECKING:
 # receipt
 READ = CAPTURE  # what a script of events calls a shelf read
 WINDOW_HOURS = 336  # two weeks: look-aheads seldom cross a window's end
-# a shelf's time-series samples are kept until it has about half this many (ten days of hourly
-# samples), then handed over in one block
+# a shelf's time-series samples (and shelf reads) are kept until it has about half this many
+# (ten days of hourly samples), then handed over in one block
 SAMPLE_BUFFER = 512
 INF = math.inf
 SHELF_READ = KIND["shelf_read"]
@@ -123,7 +123,7 @@ class _State:
         "r",
         "r_back",
         "r_sync",
-        "reads",
+        "read_fill",
         "record_error_hours",
         "sample_fill",
         "sample_index",
@@ -162,7 +162,7 @@ class _State:
         # committed ones
         self.sample_index = shelf.sample_index
         self.sample_fill = shelf._sample_fill
-        self.reads: list[np.ndarray] = []  # reads captured: rows of taken, received, value
+        self.read_fill = shelf._read_fill  # reads captured, after the committed ones
 
     def account(self, t: float) -> None:
         dt = t - self.last_t
@@ -237,6 +237,12 @@ class Shelf(StockPoint):
         self._sample_fill = 0
         if timeseries.enabled:
             timeseries.before_close(self.flush_samples)
+        # shelf reads captured, for the event log (rows: taken, received, value), kept the
+        # same way
+        self._reads = np.empty((3, SAMPLE_BUFFER if reads is not None else 0))
+        self._read_fill = 0
+        if reads is not None:
+            log.before_close(self.flush_reads)
 
     # -- drawing ---------------------------------------------------------------------------
 
@@ -375,7 +381,8 @@ class Shelf(StockPoint):
             state.sample_index,
             self._samples,
             state.sample_fill,
-            reads,
+            self._reads,
+            state.read_fill,
         ) = shelf_segment(
             self._t,
             self._code,
@@ -404,6 +411,8 @@ class Shelf(StockPoint):
             self._ts.interval,
             self._samples,
             state.sample_fill,
+            self._reads,
+            state.read_fill,
         )
         if end == begin:
             return INF
@@ -435,8 +444,6 @@ class Shelf(StockPoint):
                 else:
                     lot[1] -= consumed
                     consumed = 0
-        if reads.shape[1]:
-            state.reads.append(reads)
         return decision
 
     def _samples_before(self, state: _State, t: float) -> None:
@@ -460,16 +467,9 @@ class Shelf(StockPoint):
         """Make a simulated state the shelf's own; log its reads and time-series samples."""
         rec = self.record
         if self.reads_src is not None:
-            for reads in state.reads:
-                self.log.add_many(
-                    SHELF_READ,
-                    reads[0],
-                    reads[1],
-                    self.reads_src.source_code,
-                    self._entity,
-                    self._sku_code,
-                    reads[2],
-                )
+            self._read_fill = state.read_fill
+            if self._read_fill >= SAMPLE_BUFFER // 2:
+                self.flush_reads()
         if self._ts.enabled:
             self._sample_fill = state.sample_fill
             if self._sample_fill >= SAMPLE_BUFFER // 2:
@@ -510,6 +510,22 @@ class Shelf(StockPoint):
         if self._sample_fill:
             self._ts.add_block(self._samples[:, : self._sample_fill].copy(), self._ts_id)
             self._sample_fill = 0
+
+    def flush_reads(self) -> None:
+        """Log the committed shelf reads."""
+        if self._read_fill:
+            assert self.reads_src is not None
+            reads = self._reads[:, : self._read_fill].copy()
+            self.log.add_many(
+                SHELF_READ,
+                reads[0],
+                reads[1],
+                self.reads_src.source_code,
+                self._entity,
+                self._sku_code,
+                reads[2],
+            )
+            self._read_fill = 0
 
     def _drop_old_reads(self) -> None:
         """Forget reads that no event still drawn, nor a carried receipt, refers to."""
