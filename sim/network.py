@@ -276,11 +276,16 @@ class Traffic:
         self.streams = streams
         self.horizon = horizon
         self._incidents: dict[int, Incident] = {}
-        self._free_h: list[float] = network.edge_free_h.tolist()
         # per road, when the run is recorded: traversals and hours driven (the network map)
         self.road_trips: np.ndarray | None = None
         self.road_hours: np.ndarray | None = None
         self._jam: list[float] = network.edge_congestion.tolist()
+        # per road and hour of the day, the expected time without an incident: one lookup
+        # per road driven (the same arithmetic as ``congestion_factor``, done once)
+        self._expected_h: list[list[float]] = [
+            [free * (1.0 + jam * (factor - 1.0)) for factor in self.hourly]
+            for free, jam in zip(network.edge_free_h.tolist(), self._jam, strict=True)
+        ]
 
     def incidents_on(self, edge: int) -> Incident:
         found = self._incidents.get(edge)
@@ -330,9 +335,7 @@ class Traffic:
         """The time the vehicle leaves each edge when it enters the first at ``start``."""
         exits: list[float] = []
         t = start
-        free = self._free_h
-        jam = self._jam
-        hourly = self.hourly
+        expected = self._expected_h
         slowdown = self.incident_spec.slowdown if self.incident_spec else 1.0
         with_incidents = self.incident_spec is not None
         known = self._incidents
@@ -340,12 +343,14 @@ class Traffic:
             factor = 1.0
             if with_incidents:
                 incident = known.get(edge) or self.incidents_on(edge)
-                k = bisect_right(incident.starts, t) - 1
-                if k >= 0 and incident.ends[k] > t:
-                    if incident.closed[k]:
-                        t = incident.ends[k]  # wait at the closure until the road reopens
-                    else:
-                        factor = slowdown
-            t += free[edge] * (1.0 + jam[edge] * (hourly[int(t) % 24] - 1.0)) * draw * factor
+                starts = incident.starts
+                if starts:
+                    k = bisect_right(starts, t) - 1
+                    if k >= 0 and incident.ends[k] > t:
+                        if incident.closed[k]:
+                            t = incident.ends[k]  # wait at the closure until the road reopens
+                        else:
+                            factor = slowdown
+            t += expected[edge][int(t) % 24] * draw * factor
             exits.append(t)
         return exits
