@@ -603,8 +603,9 @@ class Truck:
         assert trips is not None and hours is not None
         # a leg of n roads has n + 1 times: drop the gap between one leg's end and the next
         driven = np.delete(np.diff(times), last[:-1])
-        trips += np.bincount(edges, minlength=len(trips))
-        hours += np.bincount(edges, weights=driven, minlength=len(hours))
+        # (unbuffered adds touch only the roads driven, not every road of the network)
+        np.add.at(trips, edges, 1)
+        np.add.at(hours, edges, driven)
 
     # -- cold chain --------------------------------------------------------------------------
 
