@@ -19,12 +19,12 @@ import simpy
 from sim.distributions import Sampler, Uniform
 from sim.iot.bus import Link
 from sim.iot.twin import TripPlan, TruckView, remaining_hours
+from sim.policies.maintenance import MaintenancePolicy
 from sim.records import KIND, EventLog
 
 if TYPE_CHECKING:
     from sim.iot.twin import RoadView
     from sim.network import Network, Traffic
-    from sim.policies.maintenance import MaintenancePolicy
     from sim.policies.routing import RoutingPolicy
     from sim.scenario import Product, Sensors, TruckGroup
     from sim.world.warehouse import Line, Warehouse
@@ -213,6 +213,10 @@ class Truck:
             )
         # only a truck whose wear is modelled can be serviced
         self.maintenance = maintenance if wear is not None else None
+        # a policy that keeps the base class's answer (never) need not be asked
+        self.may_service = self.maintenance is not None and (
+            type(self.maintenance).needs_service is not MaintenancePolicy.needs_service
+        )
         self.gps = Channel(sensors.gps, streams.generator(f"gps/{name}")) if sensors.gps else None
         self.view.gps = self.gps is not None
         self.health = (
@@ -327,7 +331,7 @@ class Truck:
 
     def due_for_service(self) -> bool:
         """Whether the maintenance policy sends the truck, free at home now, for service."""
-        return self.maintenance is not None and self.maintenance.needs_service(
+        return self.may_service and self.maintenance.needs_service(  # type: ignore[union-attr]
             self.view, self.env.now
         )
 

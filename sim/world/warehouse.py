@@ -194,6 +194,7 @@ class Warehouse:
         # idle trucks in the order they came to wait, each with the event that sends it off
         self._idle: list[tuple[Truck, simpy.Event]] = []
         self._sending: list[tuple[Truck, simpy.Event]] | None = None  # a dispatch is due
+        self._servicing = False  # whether any truck waiting here may be sent for service
         self._code = log.code(name)
 
     def add_stock(self, stock: WarehouseStock, cold: bool, weight: float) -> None:
@@ -295,6 +296,7 @@ class Warehouse:
         should look again (its maintenance policy may want it serviced first)."""
         event = self.env.event()
         self._idle.append((truck, event))
+        self._servicing = self._servicing or truck.may_service
         return event
 
     def _dispatch(self, _event: simpy.Event) -> None:
@@ -303,10 +305,13 @@ class Warehouse:
         to look for itself had cost a few wasted process switches per trip."""
         sending, self._sending = self._sending, None
         assert sending is not None
-        for truck, event in sending:
+        for index, (truck, event) in enumerate(sending):
             if truck.due_for_service():
                 event.succeed(None)
                 continue
+            if not self.ready and not self._servicing:
+                self._idle += sending[index:]  # nothing left to send anyone on
+                return
             trip = self.take_trip(truck.refrigerated, truck.group.capacity_kg)
             if trip:
                 event.succeed(trip)

@@ -258,7 +258,11 @@ def test_the_dispatcher_sends_idle_trucks_in_order_and_wakes_only_those_it_sends
     def truck(name: str, refrigerated: bool, due: bool = False) -> SimpleNamespace:
         group = SimpleNamespace(capacity_kg=1000.0)
         return SimpleNamespace(
-            name=name, refrigerated=refrigerated, group=group, due_for_service=lambda: due
+            name=name,
+            refrigerated=refrigerated,
+            group=group,
+            may_service=due,
+            due_for_service=lambda: due,
         )
 
     def line(store: str, cold: bool) -> Line:
@@ -277,3 +281,13 @@ def test_the_dispatcher_sends_idle_trucks_in_order_and_wakes_only_those_it_sends
     assert waits["reefer"].value == [cold_to_s2, to_s2]  # cold lines first, then that store's
     assert not waits["idle"].triggered
     assert [t.name for t, _ in warehouse._idle] == ["idle"]
+
+    # no truck that may be serviced: once the lines are gone the rest wait on, in order
+    env = simpy.Environment()
+    warehouse = Warehouse(env, "W1", 2, hour, hour, EventLog(None, 0), None)
+    first, second, third = truck("first", False), truck("second", False), truck("third", False)
+    waits = {t.name: warehouse.wait_for_work(t) for t in (first, second, third)}  # type: ignore[arg-type]
+    warehouse._picked([line("S1", False)])
+    env.run()
+    assert waits["first"].triggered and not waits["second"].triggered
+    assert [t.name for t, _ in warehouse._idle] == ["second", "third"]
