@@ -100,7 +100,7 @@ class ParquetSink:
     order they came, and a failed write is raised by the next ``write`` or by ``close``.
     """
 
-    IN_FLIGHT = 2
+    IN_FLIGHT = 1
 
     def __init__(self, path: Path | None, schema: pa.Schema) -> None:
         self.path = path

@@ -50,8 +50,8 @@ if TYPE_CHECKING:
 READ = CAPTURE  # what a script of events calls a shelf read
 WINDOW_HOURS = 336  # two weeks: look-aheads seldom cross a window's end
 # a shelf's time-series samples (and shelf reads) are kept until it has about half this many
-# (ten days of hourly samples), then handed over in one block
-SAMPLE_BUFFER = 512
+# (five days of hourly samples), then handed over in one block
+SAMPLE_BUFFER = 256
 INF = math.inf
 SHELF_READ = KIND["shelf_read"]
 COUNT = KIND["count"]
