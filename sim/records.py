@@ -95,7 +95,7 @@ class ParquetSink:
     """A Parquet file written a chunk at a time; an empty table if nothing came.
 
     Chunks are encoded and compressed on a writer thread (pyarrow releases the GIL while it
-    does), so the simulation goes on meanwhile: that work was a tenth of a recorded run. At
+    does), so the simulation goes on meanwhile: that work was some 8% of a recorded run. At
     most ``IN_FLIGHT`` chunks wait for it, so memory stays bounded; chunks are written in the
     order they came, and a failed write is raised by the next ``write`` or by ``close``.
     """
