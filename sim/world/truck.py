@@ -624,13 +624,14 @@ class Truck:
         if reefer is not None and reefer.failures_per_day > 0:
             rng = self._reefer_rng
             count = rng.poisson(reefer.failures_per_day / 24 * (end - start))
-            starts = start + (end - start) * rng.random(count)
-            assert self._reefer_failure is not None
-            lengths = self._reefer_failure.sample(rng, count)
-            off += [
-                (float(s), float(min(end, s + length)))
-                for s, length in zip(starts, lengths, strict=True)
-            ]
+            if count:  # seldom on one trip; drawing nothing would draw nothing
+                starts = start + (end - start) * rng.random(count)
+                assert self._reefer_failure is not None
+                lengths = self._reefer_failure.sample(rng, count)
+                off += [
+                    (float(s), float(min(end, s + length)))
+                    for s, length in zip(starts, lengths, strict=True)
+                ]
         if self.thermo is not None:
             at = self.thermo.times(start, end)
             temp = np.full(len(at), setpoint)
