@@ -32,7 +32,9 @@ format: $(STAMP)
 	$(BIN)/ruff format sim tests benchmarks
 	$(BIN)/ruff check --fix sim tests benchmarks
 
+# the specification's benchmark (the default scenario's sensors), then with hourly shelf reads
 bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_model.py --no-shelf-reads
 	$(BIN)/python benchmarks/bench_model.py
 
 clean:

@@ -350,7 +350,7 @@ class TimeSeries:
         replication: int,
         enabled: bool,
         interval: float,
-        chunk_rows: int = 500_000,
+        chunk_rows: int = 200_000,
     ) -> None:
         self.path = path
         self.replication = replication

@@ -24,6 +24,14 @@ CUSTOMER, SHRINK, CAPTURE, RECEIPT = 0, 1, 2, 3
 
 
 @njit(cache=True)
+def _wider(buffer: np.ndarray, used: int) -> np.ndarray:
+    """A buffer twice as wide, with the first ``used`` columns copied."""
+    wider = np.empty((buffer.shape[0], 2 * buffer.shape[1] + 16))
+    wider[:, :used] = buffer[:, :used]
+    return wider
+
+
+@njit(cache=True)
 def shelf_segment(
     t: np.ndarray,
     code: np.ndarray,
@@ -68,8 +76,8 @@ def shelf_segment(
     When ``series``, the time-series samples on the way are taken too: the sample at
     ``k * interval`` is the state after every event at or before it, so it is taken before the
     first event after it, from ``sample_index`` on. They are written into ``samples`` (rows:
-    times, on hand, record, backlog) from column ``fill`` on; a buffer too small is replaced by
-    a larger copy. The reads captured go the same way into ``reads`` (rows: time taken, time
+    times, on hand, record, backlog) from column ``fill`` on; a full buffer is replaced by a
+    wider copy. The reads captured go the same way into ``reads`` (rows: time taken, time
     received, value) from column ``read_fill`` on, for the event log.
 
     Returns the index after the last event applied, the decision time (``inf``: none), the new
@@ -77,20 +85,6 @@ def shelf_segment(
     sample and read buffers with their new fills.
     """
     n_events = len(t)
-    if series and n_events > begin:
-        # room for every sample before the last event drawn (or ``stop``)
-        reach = min(stop, t[n_events - 1]) - sample_index * interval
-        need = fill + max(0, int(reach / interval) + 2)
-        if need > samples.shape[1]:
-            larger = np.empty((4, max(need, 2 * samples.shape[1])))
-            larger[:, :fill] = samples[:, :fill]
-            samples = larger
-    if len(read_t):
-        need = read_fill + n_events - begin  # room for every event to be a capture
-        if need > reads.shape[1]:
-            larger = np.empty((3, max(need, 2 * reads.shape[1])))
-            larger[:, :read_fill] = reads[:, :read_fill]
-            reads = larger
     next_sample = sample_index * interval
     on_hand_h = 0.0
     error_h = 0.0
@@ -109,6 +103,8 @@ def shelf_segment(
             break
         if series:
             while next_sample < ti:
+                if fill == samples.shape[1]:
+                    samples = _wider(samples, fill)
                 samples[0, fill] = next_sample
                 samples[1, fill] = on
                 samples[2, fill] = r
@@ -147,6 +143,8 @@ def shelf_segment(
             k = q[i] - read_base
             read_value[k] = max(on + np.int64(np.rint(read_noise[k])), 0)
             read_tx[k] = tx
+            if read_fill == reads.shape[1]:
+                reads = _wider(reads, read_fill)
             reads[0, read_fill] = read_t[k]
             reads[1, read_fill] = read_recv[k]
             reads[2, read_fill] = read_value[k]

@@ -16,6 +16,7 @@ import simpy
 from sim.iot.twin import StockRecord
 from sim.policies.replenishment import BaseStock, MinMax, Periodic, ReorderPoint
 from sim.records import EventLog, TimeSeries
+from sim.world import store
 from sim.world.store import CUSTOMER, READ, SHRINK, Shelf
 
 
@@ -309,7 +310,11 @@ def test_reorder_point_orders_whole_batches() -> None:
     assert policy.initial_stock() == 7
 
 
-def test_time_series_samples_are_the_state_after_every_event_up_to_them(tmp_path: Any) -> None:
+@pytest.mark.parametrize("buffer", [256, 4])  # 4: buffers widened and handed over many times
+def test_time_series_samples_are_the_state_after_every_event_up_to_them(
+    tmp_path: Any, buffer: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(store, "SAMPLE_BUFFER", buffer)
     rng = np.random.default_rng(7)
     until = 100.0
     script: list[tuple[float, int, float, float]] = [
