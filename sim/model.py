@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import math
 import time
+from array import array
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -277,7 +278,7 @@ class Model:
                 self.router,
             )
             if fleet_path is not None:
-                truck.states = []
+                truck.states = array("d")
             self.trucks.append(truck)
         if fleet_path is not None:
             self.traffic.road_trips = np.zeros(len(network.edge_km), dtype=np.int64)
@@ -480,7 +481,9 @@ class Model:
     def _write_fleet(self, path: Path) -> None:
         """Every truck's (start, end, state) intervals: the fleet timeline."""
         names = [t.name for t in self.trucks]
-        spans = [np.array(t.states or [], dtype=float).reshape(-1, 3) for t in self.trucks]
+        spans = [
+            np.frombuffer(t.states or array("d"), dtype=float).reshape(-1, 3) for t in self.trucks
+        ]
         owner = np.repeat(np.arange(len(names), dtype=np.int32), [len(s) for s in spans])
         every = np.concatenate(spans) if spans else np.empty((0, 3))
         truck = pa.DictionaryArray.from_arrays(pa.array(owner), pa.array(names, pa.string()))

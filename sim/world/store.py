@@ -510,7 +510,7 @@ class Shelf(StockPoint):
         if self._sample_fill:
             self._ts.add_block(self._samples[:, : self._sample_fill].copy(), self._ts_id)
             self._sample_fill = 0
-            if self._samples.shape[1] > 4 * SAMPLE_BUFFER:  # widened by a long look-ahead
+            if self._samples.shape[1] > SAMPLE_BUFFER:  # widened by a long look-ahead
                 self._samples = np.empty((4, SAMPLE_BUFFER))
 
     def flush_reads(self) -> None:
@@ -528,7 +528,7 @@ class Shelf(StockPoint):
                 reads[2],
             )
             self._read_fill = 0
-            if self._reads.shape[1] > 4 * SAMPLE_BUFFER:
+            if self._reads.shape[1] > SAMPLE_BUFFER:
                 self._reads = np.empty((3, SAMPLE_BUFFER))
 
     def _drop_old_reads(self) -> None:

@@ -8,6 +8,7 @@ step. Only a breakdown splits a leg, because it changes what happens next.
 from __future__ import annotations
 
 import math
+from array import array
 from bisect import bisect_left
 from collections.abc import Generator
 from itertools import accumulate
@@ -183,8 +184,10 @@ class Truck:
         self.view = view if view is not None else TruckView()  # what the twin hears of it
         self.router = router
         self._home_node = network.index[home.name]
-        # (start, end, state) intervals for the fleet timeline; None when nothing is recorded
-        self.states: list[tuple[float, float, int]] | None = None
+        # (start, end, state) intervals for the fleet timeline, three doubles each (a typed
+        # array: a few bytes an interval, nothing for the garbage collector to walk); None
+        # when nothing is recorded
+        self.states: array[float] | None = None
         # trip plans for the twin, when the warehouse quotes promises from them
         self.publishes_plans = False
 
@@ -359,7 +362,7 @@ class Truck:
     def _state(self, state: int, since: float) -> None:
         """What the truck did from ``since`` until now, for the fleet timeline (when recorded)."""
         if self.states is not None and self.env.now > since:
-            self.states.append((since, self.env.now, state))
+            self.states.extend((since, self.env.now, state))
 
     def _renew(self) -> None:
         """A repaired or serviced engine starts a new life (lifetime model)."""
