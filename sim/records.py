@@ -77,6 +77,29 @@ def _scalar_rows() -> array[float]:
     return array("d")
 
 
+def consecutive_runs(first: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """``first[i], first[i] + 1, ...`` (``counts[i]`` of them) for each ``i``, concatenated,
+    without a Python loop."""
+    starts = np.repeat(first, counts)
+    return starts + (np.arange(len(starts)) - np.repeat(np.cumsum(counts) - counts, counts))
+
+
+class _Holders:
+    """Records that others keep for a while before adding them (a shelf's reads and samples):
+    ``gather`` has every holder add what it holds."""
+
+    def __init__(self) -> None:
+        self._holders: list[Callable[[], None]] = []
+
+    def held_by(self, hand_over: Callable[[], None]) -> None:
+        """``hand_over`` adds the records its caller holds; called by ``gather``."""
+        self._holders.append(hand_over)
+
+    def gather(self) -> None:
+        for hand_over in self._holders:
+            hand_over()
+
+
 def parquet_options(schema: pa.Schema) -> dict[str, Any]:
     """Writer options for a record table: Parquet's dictionary pages only for the columns of
     names and the replication (a float column's values are nearly all distinct, and trying a
@@ -139,7 +162,7 @@ class ParquetSink:
             pq.write_table(self.schema.empty_table(), self.path, compression="zstd")
 
 
-class EventLog:
+class EventLog(_Holders):
     """The event log of one replication. ``add`` for single events, ``add_many`` for vectors."""
 
     def __init__(
@@ -156,17 +179,7 @@ class EventLog:
         self._pending = 0
         self._sink = ParquetSink(path if self.enabled else None, EVENT_SCHEMA)
         self.rows_written = 0
-        self._holders: list[Callable[[], None]] = []
-
-    def before_close(self, hand_over: Callable[[], None]) -> None:
-        """``hand_over`` adds the events its caller still holds: called by ``gather``."""
-        self._holders.append(hand_over)
-
-    def gather(self) -> None:
-        """Have every holder add the events it holds (before counts are read, and at the
-        close)."""
-        for hand_over in self._holders:
-            hand_over()
+        super().__init__()  # gathered before message counts are read, and at the close
 
     def code(self, name: str) -> int:
         """The integer code of an entity, source or SKU name (interned once)."""
@@ -337,7 +350,7 @@ class _Chunks:
         self.lengths = array("q")
 
 
-class TimeSeries:
+class TimeSeries(_Holders):
     """True and recorded stock per (location, SKU), and the units owed (customer backorders at
     a store, orders not yet shipped at a warehouse), sampled every ``interval`` hours.
 
@@ -362,11 +375,7 @@ class TimeSeries:
         self._runs = _run_columns()
         self._pending = 0
         self._sink = ParquetSink(path if self.enabled else None, TIMESERIES_SCHEMA)
-        self._holders: list[Callable[[], None]] = []
-
-    def before_close(self, hand_over: Callable[[], None]) -> None:
-        """``hand_over`` adds the samples its caller still holds: called by ``close``."""
-        self._holders.append(hand_over)
+        super().__init__()  # gathered at the close
 
     def register(self, location: str, sku: str) -> int:
         self.names.append((location, sku))
@@ -403,8 +412,7 @@ class TimeSeries:
         first, count, series, on_hand, record, backlog = (
             np.frombuffer(column, dtype=column.typecode) for column in self._runs
         )
-        offset = np.arange(int(count.sum())) - np.repeat(np.cumsum(count) - count, count)
-        t = (np.repeat(first, count) + offset) * self.interval
+        t = consecutive_runs(first, count) * self.interval
         return (
             t,
             np.repeat(series.astype(np.int32), count),
@@ -447,7 +455,6 @@ class TimeSeries:
         self._pending = 0
 
     def close(self) -> None:
-        for hand_over in self._holders:
-            hand_over()
+        self.gather()
         self.flush()
         self._sink.close()

@@ -24,7 +24,7 @@ CUSTOMER, SHRINK, CAPTURE, RECEIPT = 0, 1, 2, 3
 
 
 @njit(cache=True)
-def _wider(buffer: np.ndarray, used: int) -> np.ndarray:
+def widened(buffer: np.ndarray, used: int) -> np.ndarray:
     """A buffer twice as wide, with the first ``used`` columns copied."""
     wider = np.empty((buffer.shape[0], 2 * buffer.shape[1] + 16))
     wider[:, :used] = buffer[:, :used]
@@ -104,7 +104,7 @@ def shelf_segment(
         if series:
             while next_sample < ti:
                 if fill == samples.shape[1]:
-                    samples = _wider(samples, fill)
+                    samples = widened(samples, fill)
                 samples[0, fill] = next_sample
                 samples[1, fill] = on
                 samples[2, fill] = r
@@ -144,7 +144,7 @@ def shelf_segment(
             read_value[k] = max(on + np.int64(np.rint(read_noise[k])), 0)
             read_tx[k] = tx
             if read_fill == reads.shape[1]:
-                reads = _wider(reads, read_fill)
+                reads = widened(reads, read_fill)
             reads[0, read_fill] = read_t[k]
             reads[1, read_fill] = read_recv[k]
             reads[2, read_fill] = read_value[k]

@@ -36,6 +36,7 @@ from sim.world.kernels import (
     SHRINK,
     earliest_decision,
     shelf_segment,
+    widened,
 )
 from sim.world.stock import StockPoint, sample_index_at
 
@@ -236,13 +237,13 @@ class Shelf(StockPoint):
         self._samples = np.empty((4, SAMPLE_BUFFER if timeseries.enabled else 0))
         self._sample_fill = 0
         if timeseries.enabled:
-            timeseries.before_close(self.flush_samples)
+            timeseries.held_by(self.flush_samples)
         # shelf reads captured, for the event log (rows: taken, received, value), kept the
         # same way
         self._reads = np.empty((3, SAMPLE_BUFFER if reads is not None else 0))
         self._read_fill = 0
         if reads is not None:
-            log.before_close(self.flush_reads)
+            log.held_by(self.flush_reads)
 
     # -- drawing ---------------------------------------------------------------------------
 
@@ -453,10 +454,8 @@ class Shelf(StockPoint):
         count = end - state.sample_index
         if count > 0:
             fill = state.sample_fill
-            if fill + count > self._samples.shape[1]:
-                larger = np.empty((4, 2 * (fill + count)))
-                larger[:, :fill] = self._samples[:, :fill]
-                self._samples = larger
+            while fill + count > self._samples.shape[1]:
+                self._samples = widened(self._samples, fill)
             block = self._samples[:, fill : fill + count]
             block[0] = np.arange(state.sample_index, end) * interval
             block[1:] = np.array([[state.on], [state.r], [state.backlog]])

@@ -21,7 +21,7 @@ from sim.distributions import Sampler, Uniform
 from sim.iot.bus import Link
 from sim.iot.twin import TripPlan, TruckView, remaining_hours
 from sim.policies.maintenance import MaintenancePolicy
-from sim.records import KIND, EventLog
+from sim.records import KIND, EventLog, consecutive_runs
 
 if TYPE_CHECKING:
     from sim.iot.twin import RoadView
@@ -125,10 +125,7 @@ class Channel:
         first = np.ceil(starts / self.interval).astype(np.int64)
         last = np.ceil(ends / self.interval).astype(np.int64)
         counts = np.maximum(last - first, 0)
-        total = int(counts.sum())
-        # first[i], first[i] + 1, ... for each window, without a Python loop
-        offsets = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
-        times = self.interval * (np.repeat(first, counts) + offsets).astype(float)
+        times = self.interval * consecutive_runs(first, counts).astype(float)
         if self.read_rate < 1:
             times = times[self.rng.random(len(times)) < self.read_rate]
         return times

@@ -1,14 +1,16 @@
-"""Record sinks: Parquet chunks written on the writer thread, in order, failures surfaced."""
+"""Record sinks: Parquet chunks written on the writer thread, in order, failures surfaced;
+the range helper that the time series and the trucks' reading grids share."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from sim.records import ParquetSink
+from sim.records import ParquetSink, consecutive_runs
 
 SCHEMA = pa.schema([("chunk", pa.int64()), ("value", pa.float64())])
 
@@ -48,3 +50,8 @@ def test_a_failed_write_is_raised_in_the_simulating_thread(tmp_path: Path) -> No
         for k in range(1, 4):  # raised by a later write, once the failed one is waited for
             sink.write(chunk(k))
         sink.close()
+
+
+def test_consecutive_runs_concatenate_each_range_in_order() -> None:
+    runs = consecutive_runs(np.array([5, 9, 2]), np.array([2, 0, 3]))
+    assert runs.tolist() == [5, 6, 2, 3, 4]  # nothing from the empty range
