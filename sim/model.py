@@ -479,7 +479,9 @@ class Model:
         pq.write_table(table, path, compression="zstd")
 
     def _write_fleet(self, path: Path) -> None:
-        """Every truck's (start, end, state) intervals: the fleet timeline."""
+        """Every truck's (start, end, state) intervals: the fleet timeline. A truck records a
+        step when it ends; a drive to a store ends with the unloading after it (one wait), so
+        a step still going at the horizon, that drive included, is left out."""
         names = [t.name for t in self.trucks]
         spans = [
             np.frombuffer(t.states or array("d"), dtype=float).reshape(-1, 3) for t in self.trucks

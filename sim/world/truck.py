@@ -278,12 +278,15 @@ class Truck:
                 if not trip:
                     continue  # woken to look again
             start = env.now
-            with home.docks.request() as door:
+            docks = home.docks
+            door = None if docks.take_free() else docks.request()
+            if door is not None:
                 yield door
-                docked = env.now
-                self._state(WAITING_AT_DOCK, start)
-                yield env.timeout(home.loading())
-                self._state(LOADING, docked)
+            docked = env.now
+            self._state(WAITING_AT_DOCK, start, docked)
+            yield env.timeout(home.loading())
+            self._state(LOADING, docked, env.now)
+            docks.hand_back(door)
             store = self.network.index[trip[0].dest.location]
             self._scan(trip, home._code)
             if self.tracking is not None:
@@ -299,15 +302,15 @@ class Truck:
                 self.view.trip = TripPlan(
                     depart, plan[0], plan[1], self.unloading.mean, back_xy, back_hours
                 )
-            yield from self.go(self._home_node, store)
+            # the drive and the unloading after it are one wait (the store's receipt is
+            # booked when the unloading ends)
+            arrived = yield from self.go(self._home_node, store, dwell=self.unloading())
+            self._state(UNLOADING, arrived, env.now)
             if tracked:
                 assert plan is not None
-                error = abs(self._quoted_arrival(plan, depart) - env.now)
+                error = abs(self._quoted_arrival(plan, depart, arrived) - arrived)
                 for order in tracked:
                     order.eta_error = error  # type: ignore[attr-defined]
-            arrived = env.now
-            yield env.timeout(self.unloading())
-            self._state(UNLOADING, arrived)
             spoiled = self._cold_chain(trip, depart, env.now)
             self._scan(trip, trip[0].dest._entity)
             for line in trip:
@@ -344,9 +347,9 @@ class Truck:
         with self.home.bays.request() as bay:
             yield bay
             in_bay = env.now
-            self._state(WAITING_FOR_BAY, start)
+            self._state(WAITING_FOR_BAY, start, in_bay)
             yield env.timeout(self._service_time())
-            self._state(IN_MAINTENANCE, in_bay)
+            self._state(IN_MAINTENANCE, in_bay, env.now)
         self.view.busy_until = None
         self.log.add(SERVICE, env.now, env.now, self._code, self._code, 0, self.wear)
         self.wear = 0.0
@@ -356,10 +359,11 @@ class Truck:
         self.service_cost += wear_spec.service_cost
         self.view.serviced(env.now)
 
-    def _state(self, state: int, since: float) -> None:
-        """What the truck did from ``since`` until now, for the fleet timeline (when recorded)."""
-        if self.states is not None and self.env.now > since:
-            self.states.extend((since, self.env.now, state))
+    def _state(self, state: int, since: float, until: float) -> None:
+        """What the truck did from ``since`` to ``until``, for the fleet timeline (when
+        recorded)."""
+        if self.states is not None and until > since:
+            self.states.extend((since, until, state))
 
     def _renew(self) -> None:
         """A repaired or serviced engine starts a new life (lifetime model)."""
@@ -400,12 +404,14 @@ class Truck:
         nodes = np.concatenate([[network.edge_src[path[0]]], network.edge_dst[path]])
         return network.xy[nodes], hours
 
-    def _quoted_arrival(self, plan: tuple[np.ndarray, np.ndarray], departed: float) -> float:
-        """The arrival time the twin would quote an hour before the truck arrives: from the
+    def _quoted_arrival(
+        self, plan: tuple[np.ndarray, np.ndarray], departed: float, arrived: float
+    ) -> float:
+        """The arrival time the twin would quote an hour before the truck arrived: from the
         latest GPS fix received by then and the planned hours left from there; from the plan
         made at departure when no fix of this trip has arrived (or there is no GPS)."""
         nodes_xy, hours = plan
-        asked = max(departed, self.env.now - self.QUOTE_AHEAD)
+        asked = max(departed, arrived - self.QUOTE_AHEAD)
         fix = self.view.position(asked)
         if fix is None or fix[0] < departed:
             return departed + float(hours.sum())
@@ -414,19 +420,21 @@ class Truck:
 
     # -- driving -----------------------------------------------------------------------------
 
-    def go(self, source: int, target: int) -> Generator[simpy.Event, Any, None]:
-        """Drive from node ``source`` to ``target`` the way the routing policy chooses."""
+    def go(
+        self, source: int, target: int, dwell: float = 0.0
+    ) -> Generator[simpy.Event, Any, float]:
+        """Drive from node ``source`` to ``target`` the way the routing policy chooses, then
+        stay ``dwell`` hours; return the arrival time."""
         router = self.router
         if router is None:
             path = self.network.path(self.network.node_ids[source], self.network.node_ids[target])
             assert path is not None  # checked when the scenario loaded
-            yield from self.drive(path)
-            return
+            return (yield from self.drive(path, dwell))
         departed = self.env.now
         if not router.replans:
-            yield from self.drive(router.path(source, target, departed, departed))
-            return
+            return (yield from self.drive(router.path(source, target, departed, departed), dwell))
         node = source
+        arrived = departed
         while node != target:
             now = self.env.now
             edge = router.path(node, target, now, departed)[0]
@@ -436,10 +444,12 @@ class Truck:
                 router.roads.report(edge, now, arrival, router.roads.BLOCKED)
                 if arrival <= now:
                     edge = router.path(node, target, now, departed)[0]
-            yield from self.drive([edge])
             node = int(self.network.edge_dst[edge])
+            arrived = yield from self.drive([edge], dwell if node == target else 0.0)
+        return arrived
 
-    def drive(self, edges: list[int]) -> Generator[simpy.Event, Any, None]:
+    def drive(self, edges: list[int], dwell: float = 0.0) -> Generator[simpy.Event, Any, float]:
+        """Drive the roads ``edges``, then stay ``dwell`` hours; return the arrival time."""
         env = self.env
         network = self.network
         edge_km = network.edge_km_list
@@ -491,12 +501,17 @@ class Truck:
             self.km += leg_km
             self.driving_hours += hours_driven
             self.view.add_driving(hours_driven, leg_km)
-            yield env.timeout(hours_driven)
-            self._state(DRIVING, start)
+            if failed:
+                yield env.timeout(hours_driven)
+            else:
+                # (hours_driven + 0.0 is hours_driven: without a dwell, the same times)
+                yield env.timeout(hours_driven + dwell)
+            arrived = start + hours_driven  # what env.now was (or would be) when it arrived
+            self._state(DRIVING, start, arrived)
             if not failed:
                 if wear_spec is not None:
                     self.wear = path_wear[-1]
-                return
+                return arrived
             assert wear_spec is not None
             now = env.now
             x, y = network.xy[network.edge_dst[leg[-1]]]
@@ -518,12 +533,17 @@ class Truck:
             self.tow_cost += wear_spec.tow_cost
             self._off.append((now, now + repair))
             yield env.timeout(repair)
-            self._state(BROKEN_DOWN, now)
+            self._state(BROKEN_DOWN, now, env.now)
             self.wear = 0.0
             self._renew()
             self.view.serviced(env.now)
             self.log.add(REPAIR, env.now, env.now, self._code, self._code, 0, repair)
             remaining = remaining[n:]
+        # broken down on the last road: it arrives when repaired
+        arrived = env.now
+        if dwell:
+            yield env.timeout(dwell)
+        return arrived
 
     def _report_roads(self, leg: list[int], times: np.ndarray) -> None:
         """Each road's observed time over the time the profile expected, to the twin when the

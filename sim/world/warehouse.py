@@ -159,6 +159,38 @@ class DockStats:
         return {name: float(getattr(self, name)) for name in self.FIELDS}
 
 
+class DockDoors(simpy.Resource):
+    """A warehouse's outbound dock doors: a ``simpy.Resource`` whose free door can be taken
+    without a request.
+
+    A request and its release are two SimPy events and four objects even when a door is free,
+    as it nearly always is (some 2.5% of a large run). ``take_free`` takes a free door at once
+    when nobody waits for one; ``hand_back`` gives it back as a release would: the first
+    waiting request gets it in a later step of the same instant. Requests queue as usual.
+    """
+
+    def take_free(self) -> bool:
+        """Take a door now if one is free and no request waits (else request one)."""
+        if len(self.users) < self.capacity and not self.put_queue:
+            self.users.append(_TAKEN)  # type: ignore[arg-type]
+            return True
+        return False
+
+    def hand_back(self, door: simpy.resources.resource.Request | None) -> None:
+        """Give back a door: ``None`` for one taken with ``take_free``, else its request."""
+        if door is not None:
+            self.release(door)
+            return
+        self.users.remove(_TAKEN)  # type: ignore[arg-type]
+        if self.put_queue:  # what a release does: serve the queue when its event is processed
+            freed = self._env.event()
+            freed.callbacks.append(self._trigger_put)
+            freed.succeed()
+
+
+_TAKEN = object()  # a door taken by ``DockDoors.take_free``, among the resource's users
+
+
 class Warehouse:
     def __init__(
         self,
@@ -174,7 +206,7 @@ class Warehouse:
     ) -> None:
         self.env = env
         self.name = name
-        self.docks = simpy.Resource(env, capacity=docks)
+        self.docks = DockDoors(env, capacity=docks)
         self.bays = simpy.Resource(env, capacity=service_bays)  # maintenance of its own trucks
         # supplier deliveries queue for inbound dock doors when they have an unloading time
         self.inbound = simpy.Resource(env, capacity=inbound[0]) if inbound else None

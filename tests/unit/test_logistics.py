@@ -8,9 +8,11 @@ from typing import Any
 
 import pandas as pd
 import pytest
+import simpy
 
 from sim.model import Model
 from sim.scenario import load_scenario_data
+from sim.world.warehouse import DockDoors
 
 CONST = "constant"
 
@@ -89,6 +91,46 @@ def test_the_life_of_one_order(tmp_path: Path) -> None:
     truck = result.trucks.iloc[0]
     # from the dock request at 0.5 to the return home at 3.25
     assert truck.trips == 1 and truck.km == 120 and truck.hours == pytest.approx(2.75)
+
+
+def test_the_fleet_timeline_of_one_trip(tmp_path: Path) -> None:
+    scenario = load_scenario_data(line_chain())
+    Model(scenario, 0, fleet_path=tmp_path / "fleet.parquet").run()
+    fleet = pd.read_parquet(tmp_path / "fleet.parquet")
+    steps = [
+        (state, round(start, 9), round(end, 9))
+        for state, start, end in zip(fleet.state, fleet.start, fleet.end, strict=True)
+    ]
+    # the same times as the order's life above: the door is free (no wait), the drive to the
+    # store and its unloading are one wait but two steps
+    assert steps == [
+        ("loading", 0.5, 1.0),
+        ("driving", 1.0, 2.0),
+        ("unloading", 2.0, 2.25),
+        ("driving", 2.25, 3.25),
+    ]
+
+
+def test_dock_doors_queue_as_a_simpy_resource() -> None:
+    env = simpy.Environment()
+    doors = DockDoors(env, capacity=1)
+    granted: list[tuple[str, float]] = []
+
+    def user(name: str, arrive: float, hold: float, fast: bool) -> Any:
+        yield env.timeout(arrive)
+        door = None if fast and doors.take_free() else doors.request()
+        if door is not None:
+            yield door
+        granted.append((name, env.now))
+        yield env.timeout(hold)
+        doors.hand_back(door)
+
+    env.process(user("a", 0, 2, fast=True))  # takes the free door without a request
+    env.process(user("b", 1, 1, fast=False))  # queues behind it
+    env.process(user("c", 1.5, 1, fast=True))  # someone waits: no shortcut, queues too
+    env.run()
+    assert granted == [("a", 0.0), ("b", 2.0), ("c", 3.0)]
+    assert doors.count == 0 and not doors.queue
 
 
 def test_one_dock_makes_the_second_truck_wait(tmp_path: Path) -> None:
