@@ -12,7 +12,6 @@ from array import array
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -118,11 +117,10 @@ def parquet_options(schema: pa.Schema) -> dict[str, Any]:
 class ParquetSink:
     """A Parquet file written a chunk at a time; an empty table if nothing came.
 
-    Chunks are assembled, encoded and compressed on a writer thread (numpy's copies and
-    pyarrow release the GIL while they work), so the simulation goes on meanwhile: that work
-    was some 12% of a recorded run. At most ``IN_FLIGHT`` chunks wait for it, so memory stays
-    bounded; chunks are written in the order they came, and a failure is raised by the next
-    ``write`` or by ``close``.
+    Chunks are encoded and compressed on a writer thread (pyarrow releases the GIL while it
+    does), so the simulation goes on meanwhile: that work was some 8% of a recorded run. At
+    most ``IN_FLIGHT`` chunks wait for it, so memory stays bounded; chunks are written in the
+    order they came, and a failed write is raised by the next ``write`` or by ``close``.
     """
 
     IN_FLIGHT = 1
@@ -135,20 +133,14 @@ class ParquetSink:
         self._in_flight: deque[Future[None]] = deque()
 
     def write(self, table: pa.Table) -> None:
-        self.write_built(lambda: table)
-
-    def write_built(self, build: Callable[[], pa.Table]) -> None:
-        """Write the table ``build`` returns, calling it on the writer thread: it must use only
-        what no one changes any more."""
         if self._thread is None:
             self._thread = ThreadPoolExecutor(1, thread_name_prefix="parquet-writer")
         while len(self._in_flight) >= self.IN_FLIGHT:
             self._in_flight.popleft().result()
-        self._in_flight.append(self._thread.submit(self._write, build))
+        self._in_flight.append(self._thread.submit(self._write, table))
 
-    def _write(self, build: Callable[[], pa.Table]) -> None:
+    def _write(self, table: pa.Table) -> None:
         """On the writer thread."""
-        table = build()
         if self._writer is None:
             assert self.path is not None
             self._writer = pq.ParquetWriter(self.path, self.schema, **parquet_options(self.schema))
@@ -256,27 +248,11 @@ class EventLog(_Holders):
     def flush(self) -> None:
         if not self.enabled or self._pending == 0:
             return
-        # the rows so far go to the writer thread, which builds the table from them
-        self._sink.write_built(
-            partial(self._table, self._scalar, self._vectors, list(self._names), self.replication)
-        )
-        self.rows_written += self._pending
-        self._scalar = _scalar_rows()
-        self._vectors = []
-        self._pending = 0
-
-    @staticmethod
-    def _table(
-        scalar_rows: array[float],
-        vectors: list[tuple[Any, ...]],
-        names_in_order: list[str],
-        replication: int,
-    ) -> pa.Table:
-        """A chunk of the log as a table (on the writer thread)."""
-        scalar = np.frombuffer(scalar_rows, dtype=float).reshape(-1, 7)
+        scalar = np.frombuffer(self._scalar, dtype=float).reshape(-1, 7)
         scalar_floats = scalar[:, :3]
         scalar_codes = scalar[:, 3:].astype(np.int64)
         n = len(scalar_floats)
+        vectors = self._vectors
         lengths = np.array([len(v[0]) for v in vectors], dtype=np.int64)
 
         def codes(i: int) -> np.ndarray:
@@ -307,16 +283,16 @@ class EventLog(_Holders):
             positions(7),
             positions(8),
         ]
-        names = pa.array(names_in_order)
+        names = pa.array(list(self._names))
         kinds = pa.array(list(EVENT_KINDS))
 
         def decode(codes: np.ndarray, dictionary: pa.Array) -> pa.Array:
             return pa.DictionaryArray.from_arrays(pa.array(codes, pa.int32()), dictionary)
 
         rows = len(merged[0])
-        return pa.Table.from_arrays(
+        table = pa.Table.from_arrays(
             [
-                pa.array(np.full(rows, replication, dtype=np.int32)),
+                pa.array(np.full(rows, self.replication, dtype=np.int32)),
                 pa.array(merged[0]),
                 pa.array(merged[1]),
                 decode(merged[2], kinds),
@@ -329,6 +305,11 @@ class EventLog(_Holders):
             ],
             schema=EVENT_SCHEMA,
         )
+        self._sink.write(table)
+        self.rows_written += rows
+        self._scalar = _scalar_rows()
+        self._vectors = []
+        self._pending = 0
 
     def close(self) -> None:
         self.gather()
@@ -427,12 +408,11 @@ class TimeSeries(_Holders):
         if self._pending >= self.chunk_rows:
             self.flush()
 
-    @staticmethod
-    def _expand_runs(runs: list[array[Any]], interval: float) -> tuple[np.ndarray, ...]:
+    def _expand_runs(self) -> tuple[np.ndarray, ...]:
         first, count, series, on_hand, record, backlog = (
-            np.frombuffer(column, dtype=column.typecode) for column in runs
+            np.frombuffer(column, dtype=column.typecode) for column in self._runs
         )
-        t = consecutive_runs(first, count) * interval
+        t = consecutive_runs(first, count) * self.interval
         return (
             t,
             np.repeat(series.astype(np.int32), count),
@@ -444,32 +424,8 @@ class TimeSeries(_Holders):
     def flush(self) -> None:
         if not self.enabled or not (self._chunks.blocks or self._runs[0]):
             return
-        # the samples so far go to the writer thread, which builds the table from them
-        self._sink.write_built(
-            partial(
-                self._table,
-                self._chunks,
-                self._runs,
-                self.interval,
-                list(self.names),
-                self.replication,
-            )
-        )
-        self._chunks = _Chunks()
-        self._runs = _run_columns()
-        self._pending = 0
-
-    @classmethod
-    def _table(
-        cls,
-        c: _Chunks,
-        runs: list[array[Any]],
-        interval: float,
-        names: list[tuple[str, str]],
-        replication: int,
-    ) -> pa.Table:
-        """A chunk of the series as a table (on the writer thread)."""
-        run_t, run_series, run_on, run_record, run_backlog = cls._expand_runs(runs, interval)
+        c = self._chunks
+        run_t, run_series, run_on, run_record, run_backlog = self._expand_runs()
         lengths = np.frombuffer(c.lengths, dtype=np.int64)
         block_series = np.repeat(np.frombuffer(c.series, dtype=np.int64), lengths)
         blocks = np.concatenate([*c.blocks, np.empty((4, 0))], axis=1)
@@ -479,11 +435,11 @@ class TimeSeries(_Holders):
         record = np.concatenate([blocks[2], run_record])
         backlog = np.concatenate([blocks[3], run_backlog])
         index = pa.array(series, pa.int32())
-        locations = pa.array([n[0] for n in names], pa.string())
-        skus = pa.array([n[1] for n in names], pa.string())
-        return pa.Table.from_arrays(
+        locations = pa.array([n[0] for n in self.names], pa.string())
+        skus = pa.array([n[1] for n in self.names], pa.string())
+        table = pa.Table.from_arrays(
             [
-                pa.array(np.full(len(t), replication, dtype=np.int32)),
+                pa.array(np.full(len(t), self.replication, dtype=np.int32)),
                 pa.array(t),
                 pa.DictionaryArray.from_arrays(index, locations),
                 pa.DictionaryArray.from_arrays(index, skus),
@@ -493,6 +449,10 @@ class TimeSeries(_Holders):
             ],
             schema=TIMESERIES_SCHEMA,
         )
+        self._sink.write(table)
+        self._chunks = _Chunks()
+        self._runs = _run_columns()
+        self._pending = 0
 
     def close(self) -> None:
         self.gather()
