@@ -8,6 +8,7 @@ because the KPIs need them.
 from __future__ import annotations
 
 import math
+import struct
 from array import array
 from collections import deque
 from collections.abc import Callable
@@ -66,6 +67,11 @@ EVENT_SCHEMA = pa.schema(
     ]
 )
 NAN = math.nan
+
+
+# one row of ``_scalar_rows`` as bytes: packing them and appending the bytes costs 0.1 us, a
+# typed array's ``extend`` 0.24 us (it parses every item on its own)
+ROW = struct.Struct("7d")
 
 
 def _scalar_rows() -> array[float]:
@@ -218,7 +224,7 @@ class EventLog(_Holders):
                 )
             )
         else:
-            self._scalar.extend((t_event, t_received, value, kind, source, entity, sku))
+            self._scalar.frombytes(ROW.pack(t_event, t_received, value, kind, source, entity, sku))
         self._pending += 1
         if self._pending >= self.chunk_rows:
             self.flush()

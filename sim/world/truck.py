@@ -8,6 +8,7 @@ step. Only a breakdown splits a leg, because it changes what happens next.
 from __future__ import annotations
 
 import math
+import struct
 from array import array
 from bisect import bisect_left
 from collections.abc import Generator
@@ -57,6 +58,7 @@ TRUCK_STATES = (
     IN_MAINTENANCE,
 ) = range(len(TRUCK_STATES))
 REPAIR = KIND["repair"]
+SPAN = struct.Struct("3d")  # a fleet-timeline interval as bytes (start, end, state)
 SPOILED = KIND["spoiled_in_transit"]
 SERVICE = KIND["service"]
 
@@ -363,7 +365,7 @@ class Truck:
         """What the truck did from ``since`` to ``until``, for the fleet timeline (when
         recorded)."""
         if self.states is not None and until > since:
-            self.states.extend((since, until, state))
+            self.states.frombytes(SPAN.pack(since, until, state))
 
     def _renew(self) -> None:
         """A repaired or serviced engine starts a new life (lifetime model)."""
