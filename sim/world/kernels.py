@@ -76,13 +76,15 @@ def shelf_segment(
     When ``series``, the time-series samples on the way are taken too: the sample at
     ``k * interval`` is the state after every event at or before it, so it is taken before the
     first event after it, from ``sample_index`` on. They are written into ``samples`` (rows:
-    times, on hand, record, backlog) from column ``fill`` on; a full buffer is replaced by a
-    wider copy. The reads captured go the same way into ``reads`` (rows: time taken, time
-    received, value) from column ``read_fill`` on, for the event log.
+    times, on hand, record, backlog) from column ``fill`` on. The reads captured go the same
+    way into ``reads`` (rows: time taken, time received, value) from column ``read_fill`` on,
+    for the event log. When a buffer is full, the pass stops before the event that needs
+    room (``full``): the caller widens the buffer and calls again from there. (Returning the
+    buffers instead cost two calls back into Python per pass, to box them.)
 
     Returns the index after the last event applied, the decision time (``inf``: none), the new
-    levels, the time integrals and flows of the segment, the next sample's index, and the
-    sample and read buffers with their new fills.
+    levels, the time integrals and flows of the segment, the next sample's index, the new
+    fills of the sample and read buffers, and whether one of them is full.
     """
     n_events = len(t)
     next_sample = sample_index * interval
@@ -96,15 +98,20 @@ def shelf_segment(
     taken = 0
     served = 0
     decision = math.inf
+    full = False
     i = begin
     while i < n_events:
         ti = t[i]
         if ti > stop:
             break
+        if code[i] == CAPTURE and read_fill == reads.shape[1]:
+            full = True
+            break
         if series:
             while next_sample < ti:
                 if fill == samples.shape[1]:
-                    samples = widened(samples, fill)
+                    full = True
+                    break
                 samples[0, fill] = next_sample
                 samples[1, fill] = on
                 samples[2, fill] = r
@@ -112,6 +119,8 @@ def shelf_segment(
                 fill += 1
                 sample_index += 1
                 next_sample = sample_index * interval
+            if full:
+                break
         dt = ti - last_t
         on_hand_h += on * dt
         error_h += abs(r - on) * dt
@@ -143,8 +152,6 @@ def shelf_segment(
             k = q[i] - read_base
             read_value[k] = max(on + np.int64(np.rint(read_noise[k])), 0)
             read_tx[k] = tx
-            if read_fill == reads.shape[1]:
-                reads = widened(reads, read_fill)
             reads[0, read_fill] = read_t[k]
             reads[1, read_fill] = read_recv[k]
             reads[2, read_fill] = read_value[k]
@@ -178,10 +185,9 @@ def shelf_segment(
         taken,
         served,
         sample_index,
-        samples,
         fill,
-        reads,
         read_fill,
+        full,
     )
 
 

@@ -356,96 +356,102 @@ class Shelf(StockPoint):
 
     def _segment(self, state: _State, stop: float) -> float:
         """Apply the drawn events with times up to ``stop`` to ``state`` (one compiled pass,
-        ``kernels.shelf_segment``); return the decision time, ``inf`` if none came."""
-        begin = state.pos
+        ``kernels.shelf_segment``, and another after widening a full buffer); return the
+        decision time, ``inf`` if none came."""
         trigger = self._trigger
         series = self._ts.enabled
-        (
-            end,
-            decision,
-            state.on,
-            state.r,
-            state.tx,
-            state.r_sync,
-            state.r_back,
-            backlog,
-            last_t,
-            on_hand_h,
-            error_h,
-            stockout_h,
-            backorder_h,
-            customers,
-            wanted,
-            sold,
-            taken,
-            served,
-            state.sample_index,
-            self._samples,
-            state.sample_fill,
-            self._reads,
-            state.read_fill,
-        ) = shelf_segment(
-            self._t,
-            self._code,
-            self._q,
-            begin,
-            float(stop),
-            self._read_t,
-            self._read_recv,
-            self._read_noise,
-            self._read_value,
-            self._read_tx,
-            self._read_base,
-            state.on,
-            state.r,
-            state.tx,
-            float(state.r_sync),
-            state.r_back,
-            state.backlog,
-            self.record.on_order,
-            trigger is not None,
-            0.0 if trigger is None else float(trigger),
-            self.backorder_mode,
-            float(state.last_t),
-            series,
-            state.sample_index,
-            self._ts.interval,
-            self._samples,
-            state.sample_fill,
-            self._reads,
-            state.read_fill,
-        )
-        if end == begin:
-            return INF
-        state.pos = end
-        state.last_t = last_t
-        state.on_hand_hours += on_hand_h
-        state.record_error_hours += error_h
-        state.stockout_hours += stockout_h
-        state.customers += customers
-        state.demand += wanted
-        state.sold += sold
-        state.shrunk += taken - sold
-        state.served += served
-        shorts = wanted - sold
-        if self.backorder_mode:
-            state.backorder_hours += backorder_h
-            state.backordered += shorts
-            state.backlog = backlog
-        else:
-            state.lost += shorts
-        if state.lots is not None and taken:
-            lots = state.lots
-            consumed = taken
-            while consumed:
-                lot = lots[0]
-                if lot[1] <= consumed:
-                    consumed -= int(lot[1])
-                    lots.popleft()
+        while True:
+            begin = state.pos
+            (
+                end,
+                decision,
+                state.on,
+                state.r,
+                state.tx,
+                state.r_sync,
+                state.r_back,
+                backlog,
+                last_t,
+                on_hand_h,
+                error_h,
+                stockout_h,
+                backorder_h,
+                customers,
+                wanted,
+                sold,
+                taken,
+                served,
+                state.sample_index,
+                state.sample_fill,
+                state.read_fill,
+                full,
+            ) = shelf_segment(
+                self._t,
+                self._code,
+                self._q,
+                begin,
+                float(stop),
+                self._read_t,
+                self._read_recv,
+                self._read_noise,
+                self._read_value,
+                self._read_tx,
+                self._read_base,
+                state.on,
+                state.r,
+                state.tx,
+                float(state.r_sync),
+                state.r_back,
+                state.backlog,
+                self.record.on_order,
+                trigger is not None,
+                0.0 if trigger is None else float(trigger),
+                self.backorder_mode,
+                float(state.last_t),
+                series,
+                state.sample_index,
+                self._ts.interval,
+                self._samples,
+                state.sample_fill,
+                self._reads,
+                state.read_fill,
+            )
+            if end > begin:
+                state.pos = end
+                state.last_t = last_t
+                state.on_hand_hours += on_hand_h
+                state.record_error_hours += error_h
+                state.stockout_hours += stockout_h
+                state.customers += customers
+                state.demand += wanted
+                state.sold += sold
+                state.shrunk += taken - sold
+                state.served += served
+                shorts = wanted - sold
+                if self.backorder_mode:
+                    state.backorder_hours += backorder_h
+                    state.backordered += shorts
+                    state.backlog = backlog
                 else:
-                    lot[1] -= consumed
-                    consumed = 0
-        return decision
+                    state.lost += shorts
+                if state.lots is not None and taken:
+                    lots = state.lots
+                    consumed = taken
+                    while consumed:
+                        lot = lots[0]
+                        if lot[1] <= consumed:
+                            consumed -= int(lot[1])
+                            lots.popleft()
+                        else:
+                            lot[1] -= consumed
+                            consumed = 0
+            if not full:
+                return decision
+            # a buffer filled up before the event at ``end``: widen it and go on from there
+            if state.sample_fill == self._samples.shape[1]:
+                self._samples = widened(self._samples, state.sample_fill)
+            if state.read_fill == self._reads.shape[1]:
+                self._reads = widened(self._reads, state.read_fill)
 
     def _samples_before(self, state: _State, t: float) -> None:
         """The samples before ``t`` not taken yet: the levels have held since the last event."""
