@@ -513,7 +513,7 @@ class Shelf(StockPoint):
     def flush_samples(self) -> None:
         """Hand the committed time-series samples to the time series."""
         if self._sample_fill:
-            self._ts.add_block(self._samples[:, : self._sample_fill].copy(), self._ts_id)
+            self._ts.add_block(self._samples[:, : self._sample_fill], self._ts_id)
             self._sample_fill = 0
             if self._samples.shape[1] > SAMPLE_BUFFER:  # widened by a long look-ahead
                 self._samples = np.empty((4, SAMPLE_BUFFER))
