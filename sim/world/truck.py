@@ -462,7 +462,7 @@ class Truck:
         while remaining:
             start = env.now
             exits = self.traffic.traverse(remaining, start, self.noise)
-            km = [edge_km[e] for e in remaining]
+            km = list(map(edge_km.__getitem__, remaining))
             failed = False
             n = len(remaining)
             wear0 = self.wear
@@ -576,7 +576,7 @@ class Truck:
         if self.health is not None:
             pending.wear += wear
             start = self.km  # the odometer at the leg's start
-            pending.odometer += [start + total for total in accumulate(km, initial=0.0)]
+            pending.odometer += map(start.__add__, accumulate(km, initial=0.0))
         if len(pending.sizes) >= self.PENDING_LEGS:
             self.flush()
 

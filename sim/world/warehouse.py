@@ -355,28 +355,37 @@ class Warehouse:
         ready = self.ready
         if not ready:
             return []
-        first = None
+        # (plain loops: called three times a store-day, over six lines on average)
         if refrigerated:
-            first = next((line for line in ready if line.cold), None)
-        if first is None:
-            first = next((line for line in ready if refrigerated or not line.cold), None)
-        if first is None:
-            return []
+            for first in ready:
+                if first.cold:
+                    break
+            else:
+                first = ready[0]
+        else:
+            for first in ready:
+                if not first.cold:
+                    break
+            else:
+                return []
         where = first.dest.location
         room = capacity_kg
         trip: list[Line] = []
-        for line in list(ready):
+        whole: list[Line] = []  # lines taken whole, out of the ready ones after the loop
+        for line in ready:
             if line.dest.location != where or (line.cold and not refrigerated):
                 continue
             units = min(line.qty, int(room // line.weight))
             if units <= 0:
                 break
             if units == line.qty:
-                ready.remove(line)
+                whole.append(line)
                 trip.append(line)
             else:
                 trip.append(line.split(units))
             room -= units * line.weight
+        for line in whole:
+            ready.remove(line)
         return trip
 
     # -- supply ------------------------------------------------------------------------------
