@@ -76,10 +76,10 @@ ROW = struct.Struct("7d")
 
 def _scalar_rows() -> array[float]:
     """Single events, row by row: t_event, t_received, value, then the codes of kind, source,
-    entity and SKU, all as doubles (codes are small integers, exact as doubles), so that one
-    ``extend`` appends a row. A typed array, not a list: it holds no Python objects, so the
-    garbage collector need not walk it (walking long lists of floats cost a tenth of a
-    recorded run)."""
+    entity and SKU, all as doubles (codes are small integers, exact as doubles), so that a
+    row is appended as one packed ``ROW``. A typed array, not a list: it holds no Python
+    objects, so the garbage collector need not walk it (walking long lists of floats cost a
+    tenth of a recorded run)."""
     return array("d")
 
 

@@ -24,14 +24,6 @@ CUSTOMER, SHRINK, CAPTURE, RECEIPT = 0, 1, 2, 3
 
 
 @njit(cache=True)
-def widened(buffer: np.ndarray, used: int) -> np.ndarray:
-    """A buffer twice as wide, with the first ``used`` columns copied."""
-    wider = np.empty((buffer.shape[0], 2 * buffer.shape[1] + 16))
-    wider[:, :used] = buffer[:, :used]
-    return wider
-
-
-@njit(cache=True)
 def shelf_segment(
     t: np.ndarray,
     code: np.ndarray,

@@ -36,7 +36,6 @@ from sim.world.kernels import (
     SHRINK,
     earliest_decision,
     shelf_segment,
-    widened,
 )
 from sim.world.stock import StockPoint, sample_index_at
 
@@ -56,6 +55,14 @@ SAMPLE_BUFFER = 256
 INF = math.inf
 SHELF_READ = KIND["shelf_read"]
 COUNT = KIND["count"]
+
+
+def widened(buffer: np.ndarray, used: int) -> np.ndarray:
+    """A buffer twice as wide, with the first ``used`` columns copied (a full sample or read
+    buffer)."""
+    wider = np.empty((buffer.shape[0], 2 * buffer.shape[1] + 16))
+    wider[:, :used] = buffer[:, :used]
+    return wider
 
 
 def call_at(env: simpy.Environment, t: float, callback: Callable[[], None]) -> None:
